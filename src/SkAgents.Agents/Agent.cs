@@ -151,7 +151,7 @@ public sealed class Agent
                 // One model call.
                 ChatResponse response;
                 var chatStarted = Stopwatch.GetTimestamp();
-                using (var chatActivity = AgentTelemetry.ActivitySource.StartActivity($"chat {_defaultModel}".TrimEnd(), ActivityKind.Client))
+                using (var chatActivity = StartChildActivity(runActivity, $"chat {_defaultModel}".TrimEnd(), ActivityKind.Client))
                 {
                     chatActivity?.SetTag(OperationName, "chat").SetTag(ProviderName, _providerName).SetTag(RequestModel, _defaultModel);
                     if (streaming)
@@ -255,13 +255,13 @@ public sealed class Agent
                 if (_options.AllowConcurrentToolCalls)
                 {
                     outcomes = await Task.WhenAll(pending.Select(p =>
-                        p.Outcome is null ? InvokeToolAsync(p.Call, p.Tool!, cancellationToken) : Task.FromResult(p.Outcome))).ConfigureAwait(false);
+                        p.Outcome is null ? InvokeToolAsync(p.Call, p.Tool!, runActivity, cancellationToken) : Task.FromResult(p.Outcome))).ConfigureAwait(false);
                 }
                 else
                 {
                     for (var i = 0; i < pending.Count; i++)
                     {
-                        outcomes[i] = pending[i].Outcome ?? await InvokeToolAsync(pending[i].Call, pending[i].Tool!, cancellationToken).ConfigureAwait(false);
+                        outcomes[i] = pending[i].Outcome ?? await InvokeToolAsync(pending[i].Call, pending[i].Tool!, runActivity, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -381,11 +381,16 @@ public sealed class Agent
             new KeyValuePair<string, object?>(ErrorType, errorType));
     }
 
-    private async Task<ToolCallRecord> InvokeToolAsync(FunctionCallContent call, AIFunction tool, CancellationToken cancellationToken)
+    // An async iterator resumes in its consumer's execution context after each yield, so Activity.Current is not the
+    // run's span there: children name their parent explicitly.
+    private static Activity? StartChildActivity(Activity? parent, string name, ActivityKind kind) =>
+        AgentTelemetry.ActivitySource.StartActivity(name, kind, parent?.Context ?? default);
+
+    private async Task<ToolCallRecord> InvokeToolAsync(FunctionCallContent call, AIFunction tool, Activity? runActivity, CancellationToken cancellationToken)
     {
         // Yield first so that concurrent calls of one turn really run side by side.
         await Task.Yield();
-        using var activity = AgentTelemetry.ActivitySource.StartActivity($"execute_tool {call.Name}", ActivityKind.Internal);
+        using var activity = StartChildActivity(runActivity, $"execute_tool {call.Name}", ActivityKind.Internal);
         activity?.SetTag(OperationName, "execute_tool").SetTag(ToolName, call.Name).SetTag(ToolCallId, call.CallId).SetTag(ToolType, "function");
         var started = Stopwatch.GetTimestamp();
         string? errorType = null;

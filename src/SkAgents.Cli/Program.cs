@@ -1,0 +1,3 @@
+using SkAgents.Cli;
+
+return await SkAgentsCli.RunAsync(args);

@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Options;
+
+namespace SkAgents.Hosting;
+
+/// <summary>
+/// Checks <see cref="SkAgentsOptions"/> at start, naming each setting that is wrong by its configuration key.
+/// Settings that only some commands need (the model name) are checked when first used, by <see cref="SkAgentsOptionsValidator.EnsureModelConfigured"/>.
+/// </summary>
+public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, SkAgentsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        var model = options.Model;
+        if (model.Endpoint is null || !model.Endpoint.IsAbsoluteUri || (model.Endpoint.Scheme != Uri.UriSchemeHttp && model.Endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"SkAgents:Model:Endpoint is '{model.Endpoint}', which is not an absolute http or https URL (for example http://127.0.0.1:11434/v1/).");
+        }
+
+        if (model.TimeoutSeconds is < 1 or > 3600)
+        {
+            failures.Add($"SkAgents:Model:TimeoutSeconds is {model.TimeoutSeconds}; use 1 to 3600.");
+        }
+
+        if (model.MaxRetries is < 0 or > 10)
+        {
+            failures.Add($"SkAgents:Model:MaxRetries is {model.MaxRetries}; use 0 to 10.");
+        }
+
+        if (model.MaxRetryDelaySeconds is < 0 or > 600)
+        {
+            failures.Add($"SkAgents:Model:MaxRetryDelaySeconds is {model.MaxRetryDelaySeconds}; use 0 to 600.");
+        }
+
+        if (model.Temperature is < 0 or > 2)
+        {
+            failures.Add($"SkAgents:Model:Temperature is {model.Temperature}; use 0 to 2.");
+        }
+
+        if (model.MaxOutputTokens is < 1)
+        {
+            failures.Add($"SkAgents:Model:MaxOutputTokens is {model.MaxOutputTokens}; use a positive number.");
+        }
+
+        if (!Enum.IsDefined(model.Provider))
+        {
+            failures.Add($"SkAgents:Model:Provider is '{model.Provider}', which is not a known provider.");
+        }
+
+        var agent = options.Agent;
+        if (string.IsNullOrWhiteSpace(agent.Name))
+        {
+            failures.Add("SkAgents:Agent:Name is empty.");
+        }
+
+        if (agent.MaxRounds is < 1 or > 1000)
+        {
+            failures.Add($"SkAgents:Agent:MaxRounds is {agent.MaxRounds}; use 1 to 1000.");
+        }
+
+        if (agent.MaxConsecutiveToolErrors < 1)
+        {
+            failures.Add($"SkAgents:Agent:MaxConsecutiveToolErrors is {agent.MaxConsecutiveToolErrors}; use 1 or more.");
+        }
+
+        var files = options.Plugins.Files;
+        if (files.Enabled && files.Root is { } root && !Directory.Exists(root))
+        {
+            failures.Add($"SkAgents:Plugins:Files:Root is '{root}', which is not an existing folder.");
+        }
+
+        if (files.MaxReadBytes < 1 || files.MaxWriteBytes < 1)
+        {
+            failures.Add("SkAgents:Plugins:Files:MaxReadBytes and MaxWriteBytes must be positive.");
+        }
+
+        if (options.Prompts.Directory is { } prompts && !Directory.Exists(prompts))
+        {
+            failures.Add($"SkAgents:Prompts:Directory is '{prompts}', which is not an existing folder.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Throws when the settings a model call needs are missing.</summary>
+    /// <param name="model">The model settings.</param>
+    /// <exception cref="OptionsValidationException">The model name is unset, or OpenAI's endpoint is used without a key.</exception>
+    public static void EnsureModelConfigured(ModelSettings model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(model.Name))
+        {
+            failures.Add("SkAgents:Model:Name is not set: set it in skagents.json, the SKAGENTS_MODEL environment variable or --model.");
+        }
+
+        if (string.IsNullOrEmpty(model.ApiKey) && string.Equals(model.Endpoint?.Host, "api.openai.com", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add("SkAgents:Model:ApiKey is not set, and api.openai.com requires one: set SKAGENTS_API_KEY or OPENAI_API_KEY, user-secrets, or --api-key.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions), failures);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SkAgents.Agents;
+using SkAgents.Connectors.OpenAI;
+using SkAgents.Plugins;
+using SkAgents.Plugins.Files;
+using SkAgents.Plugins.Time;
+using SkAgents.Prompts;
+
+namespace SkAgents.Hosting;
+
+/// <summary>Registers SkAgents in a <see cref="IServiceCollection"/>: the entry point for hosts and other apps.</summary>
+public static class SkAgentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds SkAgents: options bound from the <c>SkAgents</c> section and validated at start, an OpenAI-compatible
+    /// <see cref="IChatClient"/> and embedding generator (unless the app registered its own), the prompt catalog, the
+    /// built-in plugins, the <see cref="PluginCatalog"/>, a deny-by-default <see cref="IToolApprover"/> and the
+    /// <see cref="Agent"/>. Add more plugins with the returned builder.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration holding the <c>SkAgents</c> section.</param>
+    /// <param name="configure">Changes applied after binding.</param>
+    /// <returns>A builder for adding plugins.</returns>
+    public static SkAgentsBuilder AddSkAgents(this IServiceCollection services, IConfiguration configuration, Action<SkAgentsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        var optionsBuilder = services.AddOptions<SkAgentsOptions>().Bind(configuration.GetSection(SkAgentsOptions.SectionName)).ValidateOnStart();
+        if (configure is not null)
+        {
+            optionsBuilder.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SkAgentsOptions>, SkAgentsOptionsValidator>());
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IToolApprover>(DenyAllToolApprover.Instance);
+
+        services.TryAddSingleton(sp => CreateClientOptions(sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Model));
+        services.TryAddSingleton<IChatClient>(sp =>
+        {
+            var model = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Model;
+            SkAgentsOptionsValidator.EnsureModelConfigured(model);
+            return sp.GetRequiredService<OpenAICompatibleClientOptions>().CreateChatClient(sp.GetService<ILoggerFactory>());
+        });
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+        {
+            var clientOptions = sp.GetRequiredService<OpenAICompatibleClientOptions>();
+            if (string.IsNullOrWhiteSpace(clientOptions.EmbeddingModel))
+            {
+                throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions),
+                    ["SkAgents:Model:EmbeddingModel is not set: set it in skagents.json or SKAGENTS_EMBEDDING_MODEL to use embeddings."]);
+            }
+
+            return clientOptions.CreateEmbeddingGenerator(sp.GetService<ILoggerFactory>());
+        });
+
+        services.TryAddSingleton<IPromptCatalog>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;
+            var directory = settings.Directory ?? Path.Combine(AppContext.BaseDirectory, "prompts");
+            // The chat client is resolved when a prompt runs (from the invocation's services), so listing prompts
+            // needs no model configuration.
+            return Directory.Exists(directory) ? PromptCatalog.LoadDirectory(directory, chatClient: null) : PromptCatalog.Empty;
+        });
+
+        var builder = new SkAgentsBuilder(services);
+        builder.AddPlugin(sp => sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Time.Enabled
+            ? AgentPlugin.FromObject(new TimePlugin(sp.GetRequiredService<TimeProvider>()))
+            : null);
+        builder.AddPlugin(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Files;
+            return settings.Enabled
+                ? AgentPlugin.FromObject(new FilesPlugin(new FilesPluginOptions
+                {
+                    RootDirectory = settings.Root ?? Directory.GetCurrentDirectory(),
+                    MaxReadBytes = settings.MaxReadBytes,
+                    MaxWriteBytes = settings.MaxWriteBytes,
+                }))
+                : null;
+        });
+        builder.AddPlugin(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;
+            var prompts = sp.GetRequiredService<IPromptCatalog>().Prompts;
+            return settings.ExposeAsTools && prompts.Count > 0
+                ? AgentPlugin.FromFunctions("prompts", "Prompt functions: summarize, answer from sources, write in a style, caption.", prompts)
+                : null;
+        });
+
+        services.TryAddSingleton(sp => new PluginCatalog(
+            sp.GetServices<AgentPluginRegistration>().Select(r => r.Factory(sp)).OfType<AgentPlugin>()));
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
+            return new Agent(
+                sp.GetRequiredService<IChatClient>(),
+                sp.GetRequiredService<PluginCatalog>().Tools,
+                CreateAgentOptions(options),
+                sp.GetRequiredService<IToolApprover>(),
+                sp.GetService<ILoggerFactory>(),
+                sp);
+        });
+
+        return builder;
+    }
+
+    /// <summary>Maps the model settings to the connector's options.</summary>
+    /// <param name="model">The model settings.</param>
+    /// <returns>The connector options.</returns>
+    public static OpenAICompatibleClientOptions CreateClientOptions(ModelSettings model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new OpenAICompatibleClientOptions
+        {
+            Endpoint = model.Endpoint,
+            ApiKey = string.IsNullOrEmpty(model.ApiKey) ? null : model.ApiKey,
+            Model = model.Name,
+            EmbeddingModel = model.EmbeddingModel,
+            Provider = model.Provider,
+            NetworkTimeout = TimeSpan.FromSeconds(model.TimeoutSeconds),
+            MaxRetries = model.MaxRetries,
+            MaxRetryDelay = TimeSpan.FromSeconds(model.MaxRetryDelaySeconds),
+        };
+    }
+
+    /// <summary>Maps the agent and model settings to <see cref="AgentOptions"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <returns>The agent options.</returns>
+    public static AgentOptions CreateAgentOptions(SkAgentsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new AgentOptions
+        {
+            Name = options.Agent.Name,
+            Instructions = options.Agent.Instructions,
+            MaxRounds = options.Agent.MaxRounds,
+            MaxConsecutiveToolErrors = options.Agent.MaxConsecutiveToolErrors,
+            AllowConcurrentToolCalls = options.Agent.AllowConcurrentToolCalls,
+            ChatOptions = new ChatOptions
+            {
+                ModelId = options.Model.Name,
+                Temperature = options.Model.Temperature,
+                MaxOutputTokens = options.Model.MaxOutputTokens,
+            },
+        };
+    }
+}
+
+/// <summary>A plugin contributed to the <see cref="PluginCatalog"/>; the factory returns null when the plugin is switched off.</summary>
+/// <param name="Factory">Creates the plugin from the app's services.</param>
+public sealed record AgentPluginRegistration(Func<IServiceProvider, AgentPlugin?> Factory);
+
+/// <summary>Adds plugins to an app that called <see cref="SkAgentsServiceCollectionExtensions.AddSkAgents"/>.</summary>
+public sealed class SkAgentsBuilder
+{
+    internal SkAgentsBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>Gets the services.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Adds a plugin built from a class, created with its constructor's services.</summary>
+    /// <typeparam name="TPlugin">The plugin class.</typeparam>
+    /// <param name="name">The plugin name; derived from the class when null.</param>
+    /// <returns>This builder.</returns>
+    public SkAgentsBuilder AddPlugin<TPlugin>(string? name = null)
+        where TPlugin : class =>
+        AddPlugin(sp => AgentPlugin.FromObject(ActivatorUtilities.CreateInstance<TPlugin>(sp), name, new AgentPluginOptions { Services = sp }));
+
+    /// <summary>Adds a ready-made plugin.</summary>
+    /// <param name="plugin">The plugin.</param>
+    /// <returns>This builder.</returns>
+    public SkAgentsBuilder AddPlugin(AgentPlugin plugin)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        return AddPlugin(_ => plugin);
+    }
+
+    /// <summary>Adds a plugin made from the app's services; the factory may return null to leave it out.</summary>
+    /// <param name="factory">Creates the plugin.</param>
+    /// <returns>This builder.</returns>
+    public SkAgentsBuilder AddPlugin(Func<IServiceProvider, AgentPlugin?> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddSingleton(new AgentPluginRegistration(factory));
+        return this;
+    }
+}
