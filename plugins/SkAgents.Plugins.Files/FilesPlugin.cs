@@ -145,7 +145,7 @@ public sealed class FilesPlugin
         foreach (var file in Directory.EnumerateFiles(_root, pattern, options).Order(StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (scanned++ == _options.MaxEntries || matches.Count == maxResults)
+            if (truncated || scanned++ == _options.MaxEntries)
             {
                 truncated = true;
                 break;
@@ -173,11 +173,13 @@ public sealed class FilesPlugin
                 lineNumber++;
                 if (line.Contains(query, StringComparison.OrdinalIgnoreCase))
                 {
-                    matches.Add(new SearchMatch(Relative(file), lineNumber, line.TrimEnd('\r')));
                     if (matches.Count == maxResults)
                     {
+                        truncated = true;
                         break;
                     }
+
+                    matches.Add(new SearchMatch(Relative(file), lineNumber, line.TrimEnd('\r')));
                 }
             }
         }
