@@ -64,10 +64,10 @@ public static class SkAgentsServiceCollectionExtensions
         services.TryAddSingleton<IPromptCatalog>(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;
-            var directory = settings.Directory ?? Path.Combine(AppContext.BaseDirectory, "prompts");
+            var directory = settings.Directory ?? PromptCatalog.DefaultDirectory;
             // The chat client is resolved when a prompt runs (from the invocation's services), so listing prompts
             // needs no model configuration.
-            return Directory.Exists(directory) ? PromptCatalog.LoadDirectory(directory, chatClient: null) : PromptCatalog.Empty;
+            return Directory.Exists(directory) ? PromptCatalog.LoadDirectory(directory, chatClient: null) : new PromptCatalog();
         });
 
         var builder = new SkAgentsBuilder(services);

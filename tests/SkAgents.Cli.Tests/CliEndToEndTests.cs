@@ -40,7 +40,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime, IDisposable
         {
             var result = ToolMessageContent(request, "call_1");
             return result is null
-                ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", tool, argumentsJson))
+                ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", tool, argumentsJson)).WithUsage(10, 5)
                 : ScriptedResponse.Text("Tool said: " + result, promptTokens: 40, completionTokens: 12);
         };
     }
@@ -91,7 +91,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime, IDisposable
         Assert.Equal("Asia/Tokyo", call.GetProperty("arguments").GetProperty("timeZone").GetString());
         Assert.Equal("Asia/Tokyo", call.GetProperty("result").GetProperty("timeZone").GetString());
         Assert.EndsWith("+09:00", call.GetProperty("result").GetProperty("dateTime").GetString(), StringComparison.Ordinal);
-        // Usage sums both model calls: 10+40 input, 5+12 output (server defaults for the tool-call turn).
+        // Usage sums both model calls: 10+40 input, 5+12 output.
         Assert.Equal(50, root.GetProperty("usage").GetProperty("inputTokens").GetInt32());
         Assert.Equal(17, root.GetProperty("usage").GetProperty("outputTokens").GetInt32());
     }
