@@ -53,7 +53,19 @@ internal sealed class ChatSession
             }
 
             _history.Add(new ChatMessage(ChatRole.User, line));
-            var result = await StreamTurnAsync(cancellationToken);
+            AgentRunResult? result;
+            try
+            {
+                result = await StreamTurnAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One failed turn (a model-service error, say) does not end the session: report it and let the person retry.
+                _history.RemoveAt(_history.Count - 1);
+                _status.MarkupLine($"[red]error: {Markup.Escape(SkAgentsCli.OneLine(ex))}[/]");
+                continue;
+            }
+
             if (result is null)
             {
                 continue;

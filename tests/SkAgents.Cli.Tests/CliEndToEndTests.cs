@@ -264,6 +264,22 @@ public sealed class CliEndToEndTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Chat_reports_a_failed_turn_and_goes_on()
+    {
+        _server.Enqueue(ScriptedResponse.Error(400, "This model's maximum context length is 8192 tokens.", "invalid_request_error", "context_length_exceeded"), ScriptedResponse.Text("Recovered."));
+
+        var result = await CliProcess.RunAsync(_work.Path, Environment(), "first try\nsecond try\n", "chat");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Contains("error:", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("maximum context length", result.StdErr, StringComparison.Ordinal);
+        Assert.Equal("Recovered.", result.StdOut.Trim());
+        // The failed turn is not kept in the history.
+        var second = _server.ChatRequests[1].Messages.Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").ToString());
+        Assert.Equal(["second try"], second);
+    }
+
+    [Fact]
     public async Task Version_and_usage_errors()
     {
         var version = await Run("--version");
