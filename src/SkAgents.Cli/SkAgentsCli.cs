@@ -291,7 +291,15 @@ public static class SkAgentsCli
             : [];
         return string.Join(", ", properties.EnumerateObject().Select(p =>
         {
-            var type = p.Value.TryGetProperty("type", out var t) ? t.ToString() : "any";
+            var type = !p.Value.TryGetProperty("type", out var t) ? "any"
+                : t.ValueKind == JsonValueKind.Array
+                    ? string.Join(" | ", t.EnumerateArray().Select(e => e.GetString()).Where(e => e != "null"))
+                    : t.GetString() ?? "any";
+            if (p.Value.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array)
+            {
+                type = string.Join(" | ", values.EnumerateArray().Select(e => e.ToString()));
+            }
+
             return required.Contains(p.Name) ? $"{p.Name}: {type}" : $"{p.Name}?: {type}";
         }));
     }
