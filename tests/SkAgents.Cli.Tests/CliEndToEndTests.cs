@@ -209,6 +209,27 @@ public sealed class CliEndToEndTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Api_key_from_user_secrets_and_settings_from_config_file_are_used()
+    {
+        // dotnet user-secrets stores secrets in ~/.microsoft/usersecrets/<id>/secrets.json; CliProcess gives each run its own HOME.
+        _work.Write(".home/.microsoft/usersecrets/skagents-cli/secrets.json", $$"""{ "SkAgents:Model:ApiKey": "{{ApiKey}}" }""");
+        var settings = _work.Write("custom/settings.json", $$"""{ "SkAgents": { "Model": { "Endpoint": "{{_server.BaseUri}}", "Name": "file-model" } } }""");
+        _server.Enqueue(ScriptedResponse.Text("configured"));
+
+        var result = await CliProcess.RunAsync(_work.Path, new Dictionary<string, string>(), null, "run", "hi", "--config", settings);
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Equal("configured", result.StdOut.Trim());
+        var request = _server.ChatRequests.Single();
+        Assert.Equal("file-model", request.Model);
+        Assert.Equal($"Bearer {ApiKey}", request.Headers["Authorization"]);
+
+        var missing = await CliProcess.RunAsync(_work.Path, new Dictionary<string, string>(), null, "config", "show", "--config", "nope.json");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("nope.json", missing.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Config_show_redacts_secrets()
     {
         var result = await Run("config", "show");
