@@ -74,6 +74,7 @@ public static class SkAgentsCli
         root.Add(PluginsCommand(context));
         root.Add(PromptsCommand(context));
         root.Add(ConfigCommand(context));
+        root.Add(Commands.TokensCommand.Create(context));
         return root;
     }
 
