@@ -75,6 +75,7 @@ public static class SkAgentsCli
         root.Add(PromptsCommand(context));
         root.Add(ConfigCommand(context));
         root.Add(Commands.TokensCommand.Create(context));
+        root.Add(new Command("models", "Manage local models.") { Commands.ModelsPullCommand.Create(context) });
         return root;
     }
 
