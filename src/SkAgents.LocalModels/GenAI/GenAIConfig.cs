@@ -212,6 +212,29 @@ public sealed class GenAISessionOptions
     /// <summary>Gets the execution providers; empty for CPU.</summary>
     [JsonPropertyName("provider_options")]
     public IReadOnlyList<JsonElement> ProviderOptions { get; init; } = [];
+
+    /// <summary>
+    /// Gets the graph optimization level as onnxruntime-genai writes it (<c>ORT_DISABLE_ALL</c>, <c>ORT_ENABLE_BASIC</c>,
+    /// <c>ORT_ENABLE_EXTENDED</c>, <c>ORT_ENABLE_ALL</c>), or null for ONNX Runtime's default.
+    /// </summary>
+    [JsonPropertyName("graph_optimization_level")]
+    public string? GraphOptimizationLevel { get; init; }
+
+    /// <summary>Gets whether the CPU memory arena is used, or null for the default.</summary>
+    [JsonPropertyName("enable_cpu_mem_arena")]
+    public bool? EnableCpuMemArena { get; init; }
+
+    /// <summary>Gets whether memory pattern planning is used, or null for the default.</summary>
+    [JsonPropertyName("enable_mem_pattern")]
+    public bool? EnableMemPattern { get; init; }
+
+    /// <summary>Gets the session log id, if any.</summary>
+    [JsonPropertyName("log_id")]
+    public string? LogId { get; init; }
+
+    /// <summary>Gets further session config entries (for example <c>session.intra_op.allow_spinning</c>).</summary>
+    [JsonPropertyName("config_entries")]
+    public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Decoder input names; <c>%d</c> stands for the layer index.</summary>

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using SkAgents.LocalModels.GenAI;
+using SkAgents.LocalModels.Generation;
+using SkAgents.OnnxRuntime;
+using static SkAgents.LocalModels.Tests.DecoderTestModels;
+
+namespace SkAgents.LocalModels.Tests;
+
+public class DecoderLifecycleTests
+{
+    [Fact]
+    public void Shared_buffer_decode_steps_allocate_no_managed_memory()
+    {
+        var folder = Letters(gqa: true);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        using var sequence = model.StartSequence(256);
+        var sampler = new TokenSampler(model.VocabularySize, new GenerationSettings());
+        Span<int> token = [sampler.Next(sequence.Forward(Bytes("warm up"), CancellationToken.None))];
+        for (int i = 0; i < 20; i++)
+        {
+            token[0] = sampler.Next(sequence.Forward(token, CancellationToken.None));
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            token[0] = sampler.Next(sequence.Forward(token, CancellationToken.None));
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void Shared_buffer_decode_with_a_cancellable_token_allocates_at_most_a_little()
+    {
+        var folder = Letters(gqa: true);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        using var sequence = model.StartSequence(256);
+        using var cts = new CancellationTokenSource();
+        Span<int> token = [1];
+        sequence.Forward(Bytes("warm up"), cts.Token);
+        for (int i = 0; i < 20; i++)
+        {
+            sequence.Forward(token, cts.Token);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50; i++)
+        {
+            sequence.Forward(token, cts.Token);
+        }
+
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before <= 1024);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cancellation_between_steps_stops_generation_and_keeps_the_sequence_usable(bool gqa)
+    {
+        var folder = Letters(gqa);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        using var sequence = model.StartSequence(128);
+        int[] prompt = Bytes("cancel me");
+        var generator = new TokenGenerator(sequence, prompt, new GenerationSettings(), Eos(folder), model.VocabularySize);
+        using var cts = new CancellationTokenSource();
+        var tokens = new List<int>();
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            while (generator.TryNext(out int token, cts.Token))
+            {
+                tokens.Add(token);
+                if (tokens.Count == 3)
+                {
+                    cts.Cancel();
+                }
+            }
+        });
+        Assert.Equal(3, tokens.Count);
+        Assert.Equal(prompt.Length + 2, sequence.Length);
+
+        // The sequence is intact: continuing gives the designed tokens.
+        var logits = sequence.Forward([tokens[^1]], CancellationToken.None);
+        Assert.Equal(folder.Script.NextToken([.. prompt, .. tokens]), System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits));
+    }
+
+    [Fact]
+    public void Cancellation_during_a_run_terminates_it_and_keeps_the_sequence_usable()
+    {
+        var folder = Letters(gqa: true);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        int[] prompt = [.. Enumerable.Range(0, 3000).Select(i => 'a' + (i % 26))];
+        var watch = Stopwatch.StartNew();
+        using (var probe = model.StartSequence(4000))
+        {
+            probe.Forward(prompt, CancellationToken.None);
+        }
+
+        var uncanceled = watch.Elapsed;
+        bool canceledInRun = false;
+        for (int attempt = 0; attempt < 8 && !canceledInRun; attempt++)
+        {
+            using var sequence = model.StartSequence(4000);
+            using var cts = new CancellationTokenSource();
+            var delay = TimeSpan.FromTicks(uncanceled.Ticks / 4);
+            using var timer = new Timer(_ => cts.Cancel(), null, delay, Timeout.InfiniteTimeSpan);
+            try
+            {
+                sequence.Forward(prompt, cts.Token);
+            }
+            catch (OperationCanceledException ex)
+            {
+                canceledInRun = ex.InnerException is OnnxRuntimeException;
+                Assert.Equal(0, sequence.Length);
+                var logits = sequence.Forward(Bytes("ok"), CancellationToken.None);
+                Assert.Equal(folder.Script.NextToken(Bytes("ok")), System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits));
+            }
+        }
+
+        Assert.True(canceledInRun, $"No run was terminated mid-way (an uncanceled prefill took {uncanceled.TotalMilliseconds:F1} ms).");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Disposing_the_model_before_its_sequences_is_safe(bool gqa)
+    {
+        var folder = Letters(gqa);
+        var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        var first = model.StartSequence(32);
+        var second = model.StartSequence(32);
+        first.Forward(Bytes("abc"), CancellationToken.None);
+        model.Dispose();
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => first.Forward([1], CancellationToken.None));
+        Assert.Throws<ObjectDisposedException>(() => model.StartSequence(8));
+        first.Dispose();
+        second.Dispose();
+        second.Dispose();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Disposing_sequences_before_the_model_is_safe(bool gqa)
+    {
+        var folder = Letters(gqa);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        var sequence = model.StartSequence(32);
+        sequence.Forward(Bytes("abc"), CancellationToken.None);
+        sequence.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => sequence.Forward([1], CancellationToken.None));
+        using var again = model.StartSequence(32);
+        Assert.Equal(folder.Script.NextToken(Bytes("abc")), System.Numerics.Tensors.TensorPrimitives.IndexOfMax(again.Forward(Bytes("abc"), CancellationToken.None)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_context_reaches_the_logits_through_the_cache(bool gqa)
+    {
+        // Same length, same last token, different earlier tokens: the designed token is the same, the exact logits are not.
+        var folder = Letters(gqa);
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        using var a = model.StartSequence(32);
+        using var b = model.StartSequence(32);
+        a.Forward(Bytes("first context"), CancellationToken.None);
+        b.Forward(Bytes("other context"), CancellationToken.None);
+        var la = a.Forward([120], CancellationToken.None).ToArray();
+        var lb = b.Forward([120], CancellationToken.None).ToArray();
+        Assert.Equal(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(la), System.Numerics.Tensors.TensorPrimitives.IndexOfMax(lb));
+        float largest = 0;
+        for (int i = 0; i < la.Length; i++)
+        {
+            largest = Math.Max(largest, Math.Abs(la[i] - lb[i]));
+        }
+
+        Assert.True(largest > 1e-3f, $"The logits barely depend on the context ({largest}).");
+    }
+}
