@@ -178,6 +178,12 @@ public sealed class OnnxDecoderModel : IDecoderModel
         return 2L * NumLayers * NumKeyValueHeads * HeadSize * maxLength * sizeof(float);
     }
 
+    /// <summary>Gets the decoder session's inputs, as ONNX Runtime reports them.</summary>
+    public IReadOnlyList<NodeMetadata> Inputs => _session.InputMetadata;
+
+    /// <summary>Gets the decoder session's outputs, as ONNX Runtime reports them.</summary>
+    public IReadOnlyList<NodeMetadata> Outputs => _session.OutputMetadata;
+
     /// <summary>Starts a sequence of at most <see cref="DefaultMaxLength"/> tokens.</summary>
     /// <returns>The sequence; dispose it to free its cache.</returns>
     public IDecoderSequence StartSequence() => StartSequence(DefaultMaxLength);
