@@ -23,6 +23,7 @@ public static class SkAgentsCli
     private static readonly Option<Uri?> EndpointOption = new("--endpoint") { Description = "Base URL of an OpenAI-compatible service (overrides SKAGENTS_ENDPOINT).", Recursive = true };
     private static readonly Option<string?> ModelOption = new("--model") { Description = "Chat model id (overrides SKAGENTS_MODEL).", Recursive = true };
     private static readonly Option<string?> ApiKeyOption = new("--api-key") { Description = "API key (overrides SKAGENTS_API_KEY / OPENAI_API_KEY). Prefer the environment or user-secrets.", Recursive = true };
+    private static readonly Option<DirectoryInfo?> ModelDirOption = new("--model-dir") { Description = "Run a local onnxruntime-genai model folder in process instead of calling a service.", Recursive = true };
     private static readonly Option<FileInfo?> ConfigOption = new("--config") { Description = "A settings file read after skagents.json.", Recursive = true };
     private static readonly Option<bool> VerboseOption = new("--verbose", "-v") { Description = "Log details to stderr.", Recursive = true };
 
@@ -46,7 +47,8 @@ public static class SkAgentsCli
             await context.Error.WriteLineAsync("error: cancelled.");
             return ExitCodes.Cancelled;
         }
-        catch (Exception ex) when (ex is OptionsValidationException or FileNotFoundException or InvalidDataException or ArgumentException)
+        catch (Exception ex) when (ex is OptionsValidationException or FileNotFoundException or InvalidDataException or ArgumentException
+            or LocalModels.GenAI.ModelFolderException or Tokenizers.TokenizerException)
         {
             await context.Error.WriteLineAsync("error: " + OneLine(ex));
             return ExitCodes.UsageError;
@@ -66,6 +68,7 @@ public static class SkAgentsCli
         var root = new RootCommand("SkAgents: run agents with plugins on local or OpenAI-compatible models.");
         root.Add(EndpointOption);
         root.Add(ModelOption);
+        root.Add(ModelDirOption);
         root.Add(ApiKeyOption);
         root.Add(ConfigOption);
         root.Add(VerboseOption);
@@ -75,7 +78,7 @@ public static class SkAgentsCli
         root.Add(PromptsCommand(context));
         root.Add(ConfigCommand(context));
         root.Add(Commands.TokensCommand.Create(context));
-        root.Add(new Command("models", "Manage local models.") { Commands.ModelsPullCommand.Create(context) });
+        root.Add(Commands.ModelsCommand.Create(context));
         return root;
     }
 
@@ -244,6 +247,11 @@ public static class SkAgentsCli
             overrides["SkAgents:Model:Name"] = model;
         }
 
+        if (parse.GetValue(ModelDirOption) is { } modelDir)
+        {
+            overrides["SkAgents:Model:LocalDirectory"] = modelDir.FullName;
+        }
+
         if (parse.GetValue(ApiKeyOption) is { } apiKey)
         {
             overrides["SkAgents:Model:ApiKey"] = apiKey;
@@ -273,6 +281,10 @@ public static class SkAgentsCli
         {
             // Relative folders in settings are relative to the working directory.
             options.Plugins.Files.Root = Path.GetFullPath(options.Plugins.Files.Root ?? ".", context.WorkingDirectory);
+            if (options.Model.LocalDirectory is { Length: > 0 } localDirectory)
+            {
+                options.Model.LocalDirectory = Path.GetFullPath(localDirectory, context.WorkingDirectory);
+            }
         });
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

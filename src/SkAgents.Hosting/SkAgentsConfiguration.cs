@@ -47,6 +47,7 @@ public static class SkAgentsConfiguration
         new("SKAGENTS_MODEL", "SkAgents:Model:Name"),
         new("SKAGENTS_PROVIDER", "SkAgents:Model:Provider"),
         new("SKAGENTS_EMBEDDING_MODEL", "SkAgents:Model:EmbeddingModel"),
+        new("SKAGENTS_MODEL_DIR", "SkAgents:Model:LocalDirectory"),
     ];
 
     /// <summary>

@@ -31,6 +31,15 @@ public sealed class ModelSettings
     /// <summary>Gets or sets the service's base URL (…/v1/). Default OpenAI's.</summary>
     public Uri Endpoint { get; set; } = new("https://api.openai.com/v1/");
 
+    /// <summary>
+    /// Gets or sets a local onnxruntime-genai model folder. When set, the chat model runs in process on ONNX Runtime
+    /// and the endpoint settings are not used.
+    /// </summary>
+    public string? LocalDirectory { get; set; }
+
+    /// <summary>Gets or sets the local model's chat format (phi3, phi4-mini, chatml, llama3); detected when unset.</summary>
+    public string? ChatFormat { get; set; }
+
     /// <summary>Gets or sets the chat model id (for example gpt-4o-mini, llama3.1, Qwen/Qwen2.5-7B-Instruct).</summary>
     public string? Name { get; set; }
 

@@ -19,6 +19,11 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Model:Endpoint is '{model.Endpoint}', which is not an absolute http or https URL (for example http://127.0.0.1:11434/v1/).");
         }
 
+        if (model.LocalDirectory is { } local && !Directory.Exists(local))
+        {
+            failures.Add($"SkAgents:Model:LocalDirectory is '{local}', which is not an existing folder.");
+        }
+
         if (model.TimeoutSeconds is < 1 or > 3600)
         {
             failures.Add($"SkAgents:Model:TimeoutSeconds is {model.TimeoutSeconds}; use 1 to 3600.");
@@ -90,6 +95,11 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
     public static void EnsureModelConfigured(ModelSettings model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (!string.IsNullOrWhiteSpace(model.LocalDirectory))
+        {
+            return; // a local model needs neither a model name nor a key
+        }
+
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(model.Name))
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SkAgents.Agents;
 using SkAgents.Connectors.OpenAI;
+using SkAgents.LocalModels;
 using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
@@ -46,6 +47,11 @@ public static class SkAgentsServiceCollectionExtensions
         services.TryAddSingleton<IChatClient>(sp =>
         {
             var model = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Model;
+            if (!string.IsNullOrWhiteSpace(model.LocalDirectory))
+            {
+                return LocalModel.LoadChatClient(model.LocalDirectory, new LocalModelOptions { ChatFormat = model.ChatFormat });
+            }
+
             SkAgentsOptionsValidator.EnsureModelConfigured(model);
             return sp.GetRequiredService<OpenAICompatibleClientOptions>().CreateChatClient(sp.GetService<ILoggerFactory>());
         });
@@ -147,7 +153,7 @@ public static class SkAgentsServiceCollectionExtensions
             AllowConcurrentToolCalls = options.Agent.AllowConcurrentToolCalls,
             ChatOptions = new ChatOptions
             {
-                ModelId = options.Model.Name,
+                ModelId = string.IsNullOrWhiteSpace(options.Model.LocalDirectory) ? options.Model.Name : null,
                 Temperature = options.Model.Temperature,
                 MaxOutputTokens = options.Model.MaxOutputTokens,
             },
