@@ -48,6 +48,7 @@ public static class SkAgentsConfiguration
         new("SKAGENTS_PROVIDER", "SkAgents:Model:Provider"),
         new("SKAGENTS_EMBEDDING_MODEL", "SkAgents:Model:EmbeddingModel"),
         new("SKAGENTS_MODEL_DIR", "SkAgents:Model:LocalDirectory"),
+        new("SKAGENTS_EMBEDDING_DIR", "SkAgents:Model:EmbeddingDirectory"),
     ];
 
     /// <summary>

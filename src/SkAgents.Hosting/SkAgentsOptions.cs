@@ -49,6 +49,12 @@ public sealed class ModelSettings
     /// <summary>Gets or sets the kind of service (affects authentication and telemetry names). Default OpenAI.</summary>
     public OpenAICompatibleProvider Provider { get; set; } = OpenAICompatibleProvider.OpenAI;
 
+    /// <summary>
+    /// Gets or sets a local sentence-embedding model folder (BERT-family ONNX export with tokenizer.json). When set,
+    /// embeddings are computed in process and <see cref="EmbeddingModel"/> is not used.
+    /// </summary>
+    public string? EmbeddingDirectory { get; set; }
+
     /// <summary>Gets or sets the embedding model id, when embeddings are wanted.</summary>
     public string? EmbeddingModel { get; set; }
 

@@ -24,6 +24,11 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Model:LocalDirectory is '{local}', which is not an existing folder.");
         }
 
+        if (model.EmbeddingDirectory is { } embeddings && !Directory.Exists(embeddings))
+        {
+            failures.Add($"SkAgents:Model:EmbeddingDirectory is '{embeddings}', which is not an existing folder.");
+        }
+
         if (model.TimeoutSeconds is < 1 or > 3600)
         {
             failures.Add($"SkAgents:Model:TimeoutSeconds is {model.TimeoutSeconds}; use 1 to 3600.");

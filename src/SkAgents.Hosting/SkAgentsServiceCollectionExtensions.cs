@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using SkAgents.Agents;
 using SkAgents.Connectors.OpenAI;
 using SkAgents.LocalModels;
+using SkAgents.LocalModels.Embeddings;
 using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
@@ -57,11 +58,17 @@ public static class SkAgentsServiceCollectionExtensions
         });
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
+            var model = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Model;
+            if (!string.IsNullOrWhiteSpace(model.EmbeddingDirectory))
+            {
+                return OnnxEmbeddingGenerator.Load(model.EmbeddingDirectory);
+            }
+
             var clientOptions = sp.GetRequiredService<OpenAICompatibleClientOptions>();
             if (string.IsNullOrWhiteSpace(clientOptions.EmbeddingModel))
             {
                 throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions),
-                    ["SkAgents:Model:EmbeddingModel is not set: set it in skagents.json or SKAGENTS_EMBEDDING_MODEL to use embeddings."]);
+                    ["Neither SkAgents:Model:EmbeddingDirectory (a local model folder) nor SkAgents:Model:EmbeddingModel is set: set one in skagents.json, SKAGENTS_EMBEDDING_DIR or SKAGENTS_EMBEDDING_MODEL to use embeddings."]);
             }
 
             return clientOptions.CreateEmbeddingGenerator(sp.GetService<ILoggerFactory>());

@@ -190,6 +190,29 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Local_model_folders_back_the_chat_client_and_the_embedding_generator()
+    {
+        var chatFolder = SkAgents.ModelFactory.Models.TinyDecoderFactory.WriteSpelling(Path.Combine(_work.Path, "chat"), SkAgents.ModelFactory.Models.TinyChatStyle.Qwen, "Local answer.");
+        var embeddingFolder = Path.Combine(_work.Path, "embed");
+        SkAgents.ModelFactory.Models.BertEmbedderFactory.Create(embeddingFolder);
+        var services = new ServiceCollection();
+        services.AddSkAgents(Configuration(new Dictionary<string, string?>
+        {
+            ["SKAGENTS_MODEL_DIR"] = chatFolder.Directory,
+            ["SKAGENTS_EMBEDDING_DIR"] = embeddingFolder,
+        }));
+        await using var provider = services.BuildServiceProvider();
+
+        var chat = provider.GetRequiredService<IChatClient>();
+        Assert.Equal("onnxruntime", chat.GetService<ChatClientMetadata>()!.ProviderName);
+        Assert.Equal("Local answer.", (await chat.GetResponseAsync("Hello")).Text);
+
+        var embeddings = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        var vectors = await embeddings.GenerateAsync(["hello world"]);
+        Assert.True(vectors[0].Vector.Length > 0);
+    }
+
+    [Fact]
     public async Task Built_in_plugins_can_be_switched_off()
     {
         var services = new ServiceCollection();
