@@ -166,70 +166,14 @@ internal abstract class PreTokenizer
 
                 break;
             case SplitBehavior.Contiguous:
-                {
-                    int? pendingStart = null;
-                    var pendingEnd = 0;
-                    var previousMatch = false;
-                    foreach (var (start, end, match) in segments)
-                    {
-                        if (pendingStart is not null && match == previousMatch)
-                        {
-                            pendingEnd = end;
-                        }
-                        else
-                        {
-                            if (pendingStart is { } s)
-                            {
-                                Emit(piece, s, pendingEnd, output);
-                            }
-
-                            pendingStart = start;
-                            pendingEnd = end;
-                        }
-
-                        previousMatch = match;
-                    }
-
-                    if (pendingStart is { } last)
-                    {
-                        Emit(piece, last, pendingEnd, output);
-                    }
-
-                    break;
-                }
+                // Neighbouring segments of the same kind form one piece.
+                EmitRuns(piece, segments, output, static (previousMatch, match) => match == previousMatch);
+                break;
 
             case SplitBehavior.MergedWithPrevious:
-                {
-                    int? pendingStart = null;
-                    var pendingEnd = 0;
-                    var previousMatch = false;
-                    foreach (var (start, end, match) in segments)
-                    {
-                        if (match && !previousMatch && pendingStart is not null)
-                        {
-                            pendingEnd = end;
-                        }
-                        else
-                        {
-                            if (pendingStart is { } s)
-                            {
-                                Emit(piece, s, pendingEnd, output);
-                            }
-
-                            pendingStart = start;
-                            pendingEnd = end;
-                        }
-
-                        previousMatch = match;
-                    }
-
-                    if (pendingStart is { } last)
-                    {
-                        Emit(piece, last, pendingEnd, output);
-                    }
-
-                    break;
-                }
+                // A match joins the piece before it.
+                EmitRuns(piece, segments, output, static (previousMatch, match) => match && !previousMatch);
+                break;
 
             case SplitBehavior.MergedWithNext:
                 {
@@ -270,6 +214,38 @@ internal abstract class PreTokenizer
         }
 
         segmentBuffer = segments;
+    }
+
+    /// <summary>Emits runs of segments, a segment joining the pending run when <paramref name="joins"/> says so.</summary>
+    private static void EmitRuns(Piece piece, List<(int Start, int End, bool Match)> segments, List<Piece> output, Func<bool, bool, bool> joins)
+    {
+        int? pendingStart = null;
+        var pendingEnd = 0;
+        var previousMatch = false;
+        foreach (var (start, end, match) in segments)
+        {
+            if (pendingStart is not null && joins(previousMatch, match))
+            {
+                pendingEnd = end;
+            }
+            else
+            {
+                if (pendingStart is { } s)
+                {
+                    Emit(piece, s, pendingEnd, output);
+                }
+
+                pendingStart = start;
+                pendingEnd = end;
+            }
+
+            previousMatch = match;
+        }
+
+        if (pendingStart is { } last)
+        {
+            Emit(piece, last, pendingEnd, output);
+        }
     }
 
     private static void Emit(Piece piece, int start, int end, List<Piece> output)
