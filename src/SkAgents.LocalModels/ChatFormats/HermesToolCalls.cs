@@ -43,26 +43,32 @@ internal static class HermesToolCalls
             .Append('\n').Append(CallClose);
 
     /// <summary>Reads every <c>&lt;tool_call&gt;…&lt;/tool_call&gt;</c> block; text between blocks is kept.</summary>
-    public static string Parse(string text, List<FunctionCallContent> calls, List<string> errors, Func<string, List<FunctionCallContent>, List<string>, bool> readJson)
+    public static string Parse(string text, List<FunctionCallContent> calls, List<string> errors, Func<string, List<FunctionCallContent>, List<string>, bool> readJson) =>
+        ParseBlocks(text, CallOpen, CallClose, calls, errors, readJson);
+
+    /// <summary>
+    /// Reads every block between <paramref name="open"/> and <paramref name="close"/> as JSON tool calls; text between
+    /// blocks is kept. An unclosed block at the end (the model stopped early) is read as far as it goes.
+    /// </summary>
+    public static string ParseBlocks(string text, string open, string close, List<FunctionCallContent> calls, List<string> errors, Func<string, List<FunctionCallContent>, List<string>, bool> readJson)
     {
         var rest = new StringBuilder();
         var position = 0;
         while (position < text.Length)
         {
-            var open = text.IndexOf(CallOpen, position, StringComparison.Ordinal);
-            if (open < 0)
+            var start = text.IndexOf(open, position, StringComparison.Ordinal);
+            if (start < 0)
             {
                 rest.Append(text, position, text.Length - position);
                 break;
             }
 
-            rest.Append(text, position, open - position);
-            var bodyStart = open + CallOpen.Length;
-            var close = text.IndexOf(CallClose, bodyStart, StringComparison.Ordinal);
-            // An unclosed block at the end (the model stopped early) is read as far as it goes.
-            var body = close < 0 ? text[bodyStart..] : text[bodyStart..close];
+            rest.Append(text, position, start - position);
+            var bodyStart = start + open.Length;
+            var end = text.IndexOf(close, bodyStart, StringComparison.Ordinal);
+            var body = end < 0 ? text[bodyStart..] : text[bodyStart..end];
             readJson(body.Trim(), calls, errors);
-            position = close < 0 ? text.Length : close + CallClose.Length;
+            position = end < 0 ? text.Length : end + close.Length;
         }
 
         return rest.ToString();

@@ -82,28 +82,8 @@ public sealed class Phi4MiniChatFormat : ChatFormat
     }
 
     /// <inheritdoc />
-    protected internal override string ParseToolCalls(string toolText, List<FunctionCallContent> calls, List<string> errors)
-    {
-        var rest = new StringBuilder();
-        var position = 0;
-        while (position < toolText.Length)
-        {
-            var open = toolText.IndexOf(CallOpen, position, StringComparison.Ordinal);
-            if (open < 0)
-            {
-                rest.Append(toolText, position, toolText.Length - position);
-                break;
-            }
-
-            rest.Append(toolText, position, open - position);
-            var start = open + CallOpen.Length;
-            var close = toolText.IndexOf(CallClose, start, StringComparison.Ordinal);
-            TryReadJsonCalls((close < 0 ? toolText[start..] : toolText[start..close]).Trim(), calls, errors);
-            position = close < 0 ? toolText.Length : close + CallClose.Length;
-        }
-
-        return rest.ToString();
-    }
+    protected internal override string ParseToolCalls(string toolText, List<FunctionCallContent> calls, List<string> errors) =>
+        HermesToolCalls.ParseBlocks(toolText, CallOpen, CallClose, calls, errors, TryReadJsonCalls);
 
     private static object? ResultValue(FunctionResultContent result)
     {
