@@ -8,10 +8,13 @@ namespace SkAgents.LocalModels.Tests;
 
 public class DecoderLifecycleTests
 {
-    [Fact]
-    public void Shared_buffer_decode_steps_allocate_no_managed_memory()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(36)] // deeper than Phi-3/Phi-4-mini (32 layers): every KV name and value still fits the stack
+    public void Shared_buffer_decode_steps_allocate_no_managed_memory(int layers)
     {
-        var folder = Letters(gqa: true);
+        using var temp = new DecoderTempFolder();
+        var folder = SkAgents.ModelFactory.Models.GqaDecoderFactory.Write(temp.Sub("m"), new SkAgents.ModelFactory.Models.TinyDecoderOptions { Layers = layers });
         using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
         using var sequence = model.StartSequence(256);
         var sampler = new TokenSampler(model.VocabularySize, new GenerationSettings());
@@ -177,5 +180,27 @@ public class DecoderLifecycleTests
         }
 
         Assert.True(largest > 1e-3f, $"The logits barely depend on the context ({largest}).");
+    }
+
+    [Fact]
+    public void The_shared_prompt_logits_buffer_is_reused_and_grown_without_changing_results()
+    {
+        var folder = Letters(gqa: true);
+        using var fresh = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        float[] Prefill(OnnxDecoderModel model, string text)
+        {
+            using var sequence = model.StartSequence(256);
+            return sequence.Forward(Bytes(text), CancellationToken.None).ToArray();
+        }
+
+        var expectedShort = Prefill(fresh, "short");
+        using var fresh2 = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        var expectedLong = Prefill(fresh2, "a much longer prompt than the first one");
+
+        using var model = OnnxDecoderModel.Load(folder.Directory, SingleThread());
+        // Short, then long (the buffer grows), then short again (a larger buffer holding stale values is reused).
+        Assert.Equal(expectedShort, Prefill(model, "short"));
+        Assert.Equal(expectedLong, Prefill(model, "a much longer prompt than the first one"));
+        Assert.Equal(expectedShort, Prefill(model, "short"));
     }
 }

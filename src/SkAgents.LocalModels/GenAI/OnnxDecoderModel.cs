@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using SkAgents.LocalModels.Generation;
 using SkAgents.OnnxRuntime;
@@ -24,6 +25,13 @@ public sealed class OnnxDecoderModel : IDecoderModel
     private OrtValue[] _maskViews = [];
     private long[] _ones = [];
     private volatile bool _disposed;
+
+    // One reusable native buffer for prompt logits [1, S, V]: allocating (and zeroing) hundreds of megabytes per prompt
+    // costs more in page faults than the copy it saves. Rented by one prefill at a time; others allocate their own.
+    private readonly Lock _promptLogitsLock = new();
+    private nint _promptLogits;
+    private long _promptLogitsBytes;
+    private bool _promptLogitsRented;
 
     private OnnxDecoderModel(string folder, string decoderPath, GenAIConfig config, InferenceSession session, OnnxDecoderOptions options, int vocabularySize, KvCacheMode mode)
     {
@@ -207,6 +215,48 @@ public sealed class OnnxDecoderModel : IDecoderModel
         return new OnnxDecoderSequence(this, maxLength);
     }
 
+    /// <summary>Rents the shared prompt-logits buffer, growing it to <paramref name="bytes"/>; false when another prefill holds it.</summary>
+    internal bool TryRentPromptLogits(long bytes, out nint buffer)
+    {
+        lock (_promptLogitsLock)
+        {
+            buffer = 0;
+            if (_promptLogitsRented || _disposed)
+            {
+                return false;
+            }
+
+            if (_promptLogitsBytes < bytes)
+            {
+                // Not cleared: ORT writes every element of the logits output.
+                Marshal.FreeHGlobal(_promptLogits);
+                _promptLogits = 0;
+                _promptLogitsBytes = 0;
+                _promptLogits = Marshal.AllocHGlobal((nint)bytes);
+                _promptLogitsBytes = bytes;
+            }
+
+            _promptLogitsRented = true;
+            buffer = _promptLogits;
+            return true;
+        }
+    }
+
+    /// <summary>Returns the buffer rented with <see cref="TryRentPromptLogits"/>.</summary>
+    internal void ReturnPromptLogits()
+    {
+        lock (_promptLogitsLock)
+        {
+            _promptLogitsRented = false;
+            if (_disposed)
+            {
+                Marshal.FreeHGlobal(_promptLogits);
+                _promptLogits = 0;
+                _promptLogitsBytes = 0;
+            }
+        }
+    }
+
     /// <summary>The cached all-ones attention mask view <c>[1, length]</c> (read-only, shared by all sequences).</summary>
     internal OrtValue MaskView(int length)
     {
@@ -226,6 +276,17 @@ public sealed class OnnxDecoderModel : IDecoderModel
 
         _disposed = true;
         _session.Dispose();
+        lock (_promptLogitsLock)
+        {
+            if (!_promptLogitsRented)
+            {
+                Marshal.FreeHGlobal(_promptLogits);
+
+                _promptLogits = 0;
+                _promptLogitsBytes = 0;
+            }
+        }
+
         lock (_maskLock)
         {
             foreach (var view in _maskViews)

@@ -22,6 +22,7 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
     private readonly OrtValue[] _inputValues;
     private readonly string[] _outputNames;
     private readonly OrtValue[] _outputValues;
+    private OrtValue[]? _promptOutputs;
     private readonly OrtValue[] _keys;
     private readonly OrtValue[] _values;
     private readonly int _maskSlot;
@@ -318,11 +319,32 @@ internal sealed class OnnxDecoderSequence : IDecoderSequence
 
     private void RunSharedPrompt(InferenceSession session, int count, CancellationToken cancellationToken)
     {
-        using var logits = OrtValue.Allocate<float>([1, count, _vocabulary]);
-        var outputs = (OrtValue[])_outputValues.Clone();
-        outputs[0] = logits;
-        session.Run(_inputNames, _inputValues, _outputNames, outputs, null, cancellationToken);
-        CopyLastRow(logits, count);
+        long bytes = (long)count * _vocabulary * sizeof(float);
+        bool rented = _model.TryRentPromptLogits(bytes, out nint buffer);
+        try
+        {
+            using var logits = rented
+                ? OrtValue.CreateTensor(buffer, bytes, TensorElementType.Float, [1, count, _vocabulary])
+                : OrtValue.Allocate<float>([1, count, _vocabulary]);
+            _promptOutputs ??= (OrtValue[])_outputValues.Clone();
+            _promptOutputs[0] = logits;
+            try
+            {
+                session.Run(_inputNames, _inputValues, _outputNames, _promptOutputs, null, cancellationToken);
+                CopyLastRow(logits, count);
+            }
+            finally
+            {
+                _promptOutputs[0] = _stepLogits;
+            }
+        }
+        finally
+        {
+            if (rented)
+            {
+                _model.ReturnPromptLogits();
+            }
+        }
     }
 
     private void CopyLastRow(OrtValue logits, int count)

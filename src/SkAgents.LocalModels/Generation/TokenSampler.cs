@@ -13,8 +13,8 @@ public sealed class TokenSampler
     private readonly GenerationSettings _settings;
     private readonly Random _random;
     private readonly bool[] _seen;
-    private readonly int[] _indices;
-    private readonly float[] _values;
+    private int[]? _indices;
+    private float[]? _values;
     private readonly IReadOnlySet<int> _endTokens;
     private int _generated;
 
@@ -30,8 +30,6 @@ public sealed class TokenSampler
         _settings = settings;
         _random = settings.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)))) : new Random();
         _seen = new bool[vocabularySize];
-        _indices = new int[vocabularySize];
-        _values = new float[vocabularySize];
         _endTokens = endTokens ?? new HashSet<int>();
     }
 
@@ -101,8 +99,9 @@ public sealed class TokenSampler
         // Rank candidates: the top k by logit (all when k is 0 or not smaller than the vocabulary).
         var count = logits.Length;
         var k = _settings.TopK == 0 || _settings.TopK >= count ? count : _settings.TopK;
-        var values = _values.AsSpan(0, count);
-        var indices = _indices.AsSpan(0, count);
+        // Sampling buffers are made on first use, so greedy generations never pay for them.
+        var values = (_values ??= new float[_seen.Length]).AsSpan(0, count);
+        var indices = (_indices ??= new int[_seen.Length]).AsSpan(0, count);
         logits.CopyTo(values);
         for (var i = 0; i < count; i++)
         {
