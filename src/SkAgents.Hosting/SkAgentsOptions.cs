@@ -37,7 +37,7 @@ public sealed class ModelSettings
     /// </summary>
     public string? LocalDirectory { get; set; }
 
-    /// <summary>Gets or sets the local model's chat format (phi3, phi4-mini, chatml, llama3); detected when unset.</summary>
+    /// <summary>Gets or sets the local model's chat format (phi3, phi4-mini, chatml, qwen3, llama3); detected when unset.</summary>
     public string? ChatFormat { get; set; }
 
     /// <summary>Gets or sets the chat model id (for example gpt-4o-mini, llama3.1, Qwen/Qwen2.5-7B-Instruct).</summary>

@@ -8,7 +8,7 @@ namespace SkAgents.LocalModels;
 /// <summary>Settings for loading a local model folder.</summary>
 public sealed class LocalModelOptions
 {
-    /// <summary>Gets or sets the chat format name (phi3, phi4-mini, chatml, llama3); detected from the folder when null.</summary>
+    /// <summary>Gets or sets the chat format name (phi3, phi4-mini, chatml, qwen3, llama3); detected from the folder when null.</summary>
     public string? ChatFormat { get; set; }
 
     /// <summary>Gets or sets the decoder's session and cache options.</summary>

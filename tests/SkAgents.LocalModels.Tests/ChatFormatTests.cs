@@ -85,6 +85,18 @@ public class ChatFormatTests
     }
 
     [Fact]
+    public void Qwen25_always_has_a_system_turn_and_qwen3_does_not()
+    {
+        ChatMessage[] hello = [new(ChatRole.User, "Hi")];
+        Assert.Equal(
+            "<|im_start|>system\n" + ChatMlChatFormat.DefaultSystemMessage + "<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+            ChatMlChatFormat.Instance.Render(hello));
+        Assert.Equal("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", ChatMlChatFormat.Qwen3.Render(hello));
+        Assert.StartsWith("<|im_start|>system\n" + ChatMlChatFormat.DefaultSystemMessage + "\n\n# Tools", ChatMlChatFormat.Qwen3.Render(hello, new ChatOptions { Tools = [Weather] }), StringComparison.Ordinal);
+        Assert.Same(ChatMlChatFormat.Qwen3, ChatFormat.FromName("qwen3"));
+    }
+
+    [Fact]
     public void Tool_mode_none_leaves_tools_out()
     {
         var prompt = ChatMlChatFormat.Instance.Render([new ChatMessage(ChatRole.User, "Hi")], new ChatOptions { Tools = [Weather], ToolMode = ChatToolMode.None });
@@ -260,7 +272,7 @@ public class ChatFormatTests
     [InlineData("phi3", false, "phi3")]
     [InlineData("phi3", true, "phi4-mini")]
     [InlineData("qwen2", false, "chatml")]
-    [InlineData("qwen3", false, "chatml")]
+    [InlineData("qwen3", false, "qwen3")]
     public void Format_is_detected_from_model_type_and_tokens(string modelType, bool hasPhi4Tokens, string expected)
     {
         var format = ChatFormat.Detect(modelType, token => hasPhi4Tokens && token == "<|tool_call|>");

@@ -24,7 +24,7 @@ internal static class ModelsCommand
     private static Command Inspect(CliContext context)
     {
         var folder = new Argument<DirectoryInfo>("dir") { Description = "The model folder (genai_config.json, decoder .onnx, tokenizer.json)." };
-        var format = new Option<string?>("--format") { Description = "Chat format (phi3, phi4-mini, chatml, llama3); detected when omitted." };
+        var format = new Option<string?>("--format") { Description = "Chat format (phi3, phi4-mini, chatml, qwen3, llama3); detected when omitted." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("inspect", "Describe a model folder: type, sizes, inputs/outputs, tokenizer, KV-cache memory.") { folder, format, json };
         command.SetAction(async (parse, ct) =>
@@ -65,7 +65,7 @@ internal static class ModelsCommand
         var greedy = new Option<bool>("--greedy") { Description = "Always pick the most likely token (ignore the folder's sampling settings)." };
         var raw = new Option<bool>("--raw") { Description = "Feed the prompt's tokens as they are, with no chat template." };
         var ids = new Option<bool>("--ids") { Description = "Print the generated token ids as a JSON array instead of text." };
-        var format = new Option<string?>("--format") { Description = "Chat format (phi3, phi4-mini, chatml, llama3); detected when omitted." };
+        var format = new Option<string?>("--format") { Description = "Chat format (phi3, phi4-mini, chatml, qwen3, llama3); detected when omitted." };
         var seed = new Option<long?>("--seed") { Description = "Random seed for sampling." };
         var command = new Command("run", "Generate from a local model folder, streaming the text.") { model, prompt, maxTokens, greedy, raw, ids, format, seed };
         command.SetAction(async (parse, ct) =>

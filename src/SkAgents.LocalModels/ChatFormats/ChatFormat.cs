@@ -257,7 +257,7 @@ public abstract class ChatFormat
     }
 
     /// <summary>Finds a chat format by name.</summary>
-    /// <param name="name">phi3, phi4-mini, chatml (also qwen, qwen2, qwen3) or llama3.</param>
+    /// <param name="name">phi3, phi4-mini, chatml (also qwen, qwen2, qwen2.5), qwen3 or llama3.</param>
     /// <returns>The format.</returns>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static ChatFormat FromName(string name)
@@ -267,9 +267,10 @@ public abstract class ChatFormat
         {
             "phi3" or "phi-3" or "phi3.5" or "phi-3.5" => Phi3ChatFormat.Instance,
             "phi4-mini" or "phi-4-mini" or "phi4" => Phi4MiniChatFormat.Instance,
-            "chatml" or "qwen" or "qwen2" or "qwen2.5" or "qwen3" => ChatMlChatFormat.Instance,
+            "chatml" or "qwen" or "qwen2" or "qwen2.5" => ChatMlChatFormat.Instance,
+            "qwen3" => ChatMlChatFormat.Qwen3,
             "llama3" or "llama-3" or "llama3.1" or "llama3.2" => Llama3ChatFormat.Instance,
-            _ => throw new ArgumentException($"Unknown chat format '{name}'. Known formats: phi3, phi4-mini, chatml, llama3.", nameof(name)),
+            _ => throw new ArgumentException($"Unknown chat format '{name}'. Known formats: phi3, phi4-mini, chatml, qwen3, llama3.", nameof(name)),
         };
     }
 
@@ -296,6 +297,11 @@ public abstract class ChatFormat
             return Phi3ChatFormat.Instance;
         }
 
+        if (type.StartsWith("qwen3", StringComparison.Ordinal))
+        {
+            return ChatMlChatFormat.Qwen3;
+        }
+
         if (type.StartsWith("qwen", StringComparison.Ordinal) || hasToken("<|im_start|>"))
         {
             return ChatMlChatFormat.Instance;
@@ -307,6 +313,6 @@ public abstract class ChatFormat
         }
 
         throw new NotSupportedException(
-            $"No chat format is known for model type '{modelType}'. Choose one explicitly (phi3, phi4-mini, chatml, llama3).");
+            $"No chat format is known for model type '{modelType}'. Choose one explicitly (phi3, phi4-mini, chatml, qwen3, llama3).");
     }
 }

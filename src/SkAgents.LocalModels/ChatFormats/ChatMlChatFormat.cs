@@ -6,22 +6,31 @@ namespace SkAgents.LocalModels.ChatFormats;
 /// <summary>
 /// ChatML as used by Qwen2.5 and Qwen3: <c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;\n</c>, tools in the system
 /// message with the Hermes convention, tool results in a user turn inside <c>&lt;tool_response&gt;</c>. Qwen3's
-/// <c>&lt;think&gt;…&lt;/think&gt;</c> reasoning is returned separately from the answer.
+/// <c>&lt;think&gt;…&lt;/think&gt;</c> reasoning is returned separately from the answer. The two flavours differ as
+/// their chat templates do: Qwen2.5 always has a system turn (its default one when none is given), Qwen3 only when
+/// there is a system message or tools.
 /// </summary>
 public sealed class ChatMlChatFormat : ChatFormat
 {
-    /// <summary>The default system message of Qwen2.5's template when tools are declared and none is given.</summary>
+    /// <summary>The default system message of Qwen2.5's template (and of Qwen3's when tools are declared).</summary>
     public const string DefaultSystemMessage = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.";
 
-    private ChatMlChatFormat()
+    private readonly bool _alwaysSystem;
+
+    private ChatMlChatFormat(string name, bool alwaysSystem)
     {
+        Name = name;
+        _alwaysSystem = alwaysSystem;
     }
 
-    /// <summary>Gets the shared instance.</summary>
-    public static ChatMlChatFormat Instance { get; } = new();
+    /// <summary>Gets the Qwen2.5 flavour (also used for other ChatML models): a system turn is always written.</summary>
+    public static ChatMlChatFormat Instance { get; } = new("chatml", alwaysSystem: true);
+
+    /// <summary>Gets the Qwen3 flavour: no default system turn.</summary>
+    public static ChatMlChatFormat Qwen3 { get; } = new("qwen3", alwaysSystem: false);
 
     /// <inheritdoc />
-    public override string Name => "chatml";
+    public override string Name { get; }
 
     /// <inheritdoc />
     public override IReadOnlyList<string> StopSequences { get; } = ["<|im_end|>", "<|endoftext|>"];
@@ -38,9 +47,9 @@ public sealed class ChatMlChatFormat : ChatFormat
             HermesToolCalls.AppendToolsPreamble(builder, tools);
             builder.Append("<|im_end|>\n");
         }
-        else if (system is not null)
+        else if (system is not null || _alwaysSystem)
         {
-            builder.Append("<|im_start|>system\n").Append(system).Append("<|im_end|>\n");
+            builder.Append("<|im_start|>system\n").Append(system ?? DefaultSystemMessage).Append("<|im_end|>\n");
         }
 
         for (var i = 0; i < messages.Count; i++)
