@@ -218,6 +218,11 @@ public sealed class LocalChatClient : IChatClient
                 };
 
                 var final = new List<AIContent>();
+                if (!string.IsNullOrWhiteSpace(Output.Reasoning))
+                {
+                    final.Add(new TextReasoningContent(Output.Reasoning));
+                }
+
                 final.AddRange(Output.Errors.Select(e => new ErrorContent(e)));
                 final.AddRange(Output.Calls);
                 final.Add(new UsageContent(Usage));

@@ -259,6 +259,22 @@ public class ChatFormatTests
     }
 
     [Fact]
+    public void Streaming_holds_back_a_leading_reasoning_block()
+    {
+        var parser = ChatMlChatFormat.Qwen3.CreateOutputParser();
+        var shown = string.Concat(new[] { "<thi", "nk>\nLet me think", " about it.\n</think>", "\n\n", "The answer", " is 4." }.Select(parser.Append));
+
+        Assert.Equal("The answer is 4.", shown);
+        var result = parser.Complete();
+        Assert.Equal("Let me think about it.", result.Reasoning);
+        Assert.Equal("The answer is 4.", result.Text);
+
+        var plain = ChatMlChatFormat.Qwen3.CreateOutputParser();
+        Assert.Equal(string.Empty, plain.Append("<t"));
+        Assert.Equal("<table> ok", plain.Append("able> ok"));
+    }
+
+    [Fact]
     public void Streaming_parser_releases_text_that_turns_out_not_to_be_a_marker()
     {
         var parser = ChatMlChatFormat.Instance.CreateOutputParser();

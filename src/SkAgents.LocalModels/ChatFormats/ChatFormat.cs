@@ -89,6 +89,9 @@ public abstract class ChatFormat
     /// <returns>Any text that is not part of a call (kept as answer text).</returns>
     protected internal abstract string ParseToolCalls(string toolText, List<FunctionCallContent> calls, List<string> errors);
 
+    /// <summary>Gets the markers around a leading reasoning block that streaming holds back, or null when the family has none.</summary>
+    protected internal virtual (string Open, string Close)? ReasoningMarkers => null;
+
     /// <summary>Splits reasoning (for example Qwen3's <c>&lt;think&gt;</c> block) from the answer text.</summary>
     /// <param name="text">The answer text.</param>
     /// <returns>The reasoning (or null) and the remaining text.</returns>

@@ -41,6 +41,7 @@ public sealed class ChatFormatOutputParser
     private readonly IReadOnlyList<string> _markers;
     private readonly StringBuilder _all = new();
     private int _emitted;
+    private bool _pastReasoning;
     private int _toolStart = -1;
 
     internal ChatFormatOutputParser(ChatFormat format, IReadOnlyList<string> markers)
@@ -65,6 +66,39 @@ public sealed class ChatFormatOutputParser
         }
 
         var text = _all.ToString();
+        if (!_pastReasoning && _format.ReasoningMarkers is { } reasoning)
+        {
+            // A leading reasoning block (Qwen3 <think>…</think>) is held back: it is not answer text.
+            var lead = text.AsSpan().TrimStart();
+            if (lead.Length < reasoning.Open.Length && reasoning.Open.AsSpan().StartsWith(lead))
+            {
+                return string.Empty; // may still become the opening marker
+            }
+
+            if (lead.StartsWith(reasoning.Open, StringComparison.Ordinal))
+            {
+                var close = text.IndexOf(reasoning.Close, StringComparison.Ordinal);
+                if (close < 0)
+                {
+                    return string.Empty;
+                }
+
+                _emitted = close + reasoning.Close.Length;
+                while (_emitted < text.Length && char.IsWhiteSpace(text[_emitted]))
+                {
+                    _emitted++;
+                }
+
+                // Wait for the first non-blank character so the answer never starts with the separating blank lines.
+                if (_emitted == text.Length)
+                {
+                    return string.Empty;
+                }
+            }
+
+            _pastReasoning = true;
+        }
+
         var (start, _) = FindMarker(text, _emitted);
         if (start >= 0)
         {

@@ -103,6 +103,9 @@ public sealed class ChatMlChatFormat : ChatFormat
         HermesToolCalls.Parse(toolText, calls, errors, TryReadJsonCalls);
 
     /// <inheritdoc />
+    protected internal override (string Open, string Close)? ReasoningMarkers => ("<think>", "</think>");
+
+    /// <inheritdoc />
     protected internal override (string? Reasoning, string Text) SplitReasoning(string text)
     {
         const string Open = "<think>";
