@@ -1,0 +1,983 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SkAgents.Memory.Storage;
+
+namespace SkAgents.Memory.Sqlite;
+
+/// <summary>
+/// The embedded memory store: one SQLite file (WAL) holding documents, partitions, tags, float32 vectors and an FTS5
+/// index. Keyword search uses FTS5 BM25; vector search is exact cosine over an in-memory matrix per index, loaded lazily
+/// and swapped after writes; hybrid search fuses both by reciprocal rank (k = 60). Thread-safe; writes are serialized.
+/// </summary>
+public sealed class SqliteMemoryStore : IMemoryStore
+{
+    private const int SchemaVersion = 1;
+    private const int RrfK = 60;
+
+    private static readonly string[] Schema =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS documents (
+            idx TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            source_name TEXT NOT NULL,
+            source_url TEXT,
+            media_type TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            tags_json TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            partition_count INTEGER NOT NULL,
+            PRIMARY KEY (idx, doc_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS partitions (
+            id INTEGER PRIMARY KEY,
+            idx TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            section_path TEXT,
+            vector BLOB,
+            UNIQUE (idx, doc_id, number),
+            FOREIGN KEY (idx, doc_id) REFERENCES documents (idx, doc_id) ON DELETE CASCADE)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS tags (
+            idx TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (idx, doc_id, key, value),
+            FOREIGN KEY (idx, doc_id) REFERENCES documents (idx, doc_id) ON DELETE CASCADE)
+        """,
+        "CREATE INDEX IF NOT EXISTS tags_by_value ON tags (idx, key, value, doc_id)",
+        "CREATE TABLE IF NOT EXISTS index_meta (idx TEXT PRIMARY KEY, dimensions INTEGER NOT NULL)",
+        """
+        CREATE VIRTUAL TABLE IF NOT EXISTS partitions_fts USING fts5(
+            text, content='partitions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS partitions_ai AFTER INSERT ON partitions BEGIN
+            INSERT INTO partitions_fts (rowid, text) VALUES (new.id, new.text);
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS partitions_ad AFTER DELETE ON partitions BEGIN
+            INSERT INTO partitions_fts (partitions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END
+        """,
+    ];
+
+    private readonly SqliteMemoryStoreOptions _options;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private readonly Lock _cacheLock = new();
+    private readonly Dictionary<string, VectorSnapshot> _vectors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
+    private volatile bool _initialized;
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="SqliteMemoryStore"/> class; the file is opened on first use.</summary>
+    /// <param name="options">The options; null uses the defaults.</param>
+    public SqliteMemoryStore(SqliteMemoryStoreOptions? options = null)
+    {
+        _options = options ?? new SqliteMemoryStoreOptions();
+        ArgumentException.ThrowIfNullOrWhiteSpace(_options.DatabasePath, nameof(options));
+        DatabasePath = Path.GetFullPath(_options.DatabasePath);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = Math.Max(1, (int)_options.BusyTimeout.TotalSeconds),
+        }.ToString();
+    }
+
+    /// <summary>Gets the full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>Opens (creating when missing) a store and checks the file now.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The store.</returns>
+    /// <exception cref="InvalidDataException">The file is not a SQLite database or is corrupt.</exception>
+    public static async Task<SqliteMemoryStore> OpenAsync(SqliteMemoryStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var store = new SqliteMemoryStore(options);
+        try
+        {
+            await store.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<MemoryDocument?> GetDocumentAsync(string index, string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(documentId);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {DocumentColumns} FROM documents d WHERE d.idx = $idx AND d.doc_id = $doc";
+            command.Parameters.AddWithValue("$idx", index);
+            command.Parameters.AddWithValue("$doc", documentId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadDocument(reader, index, 0) : null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task SaveDocumentAsync(MemoryDocument document, IReadOnlyList<MemoryPartition> partitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(partitions);
+        ArgumentNullException.ThrowIfNull(document.Index);
+        ArgumentNullException.ThrowIfNull(document.DocumentId);
+        int? dimensions = null;
+        var numbers = new HashSet<int>();
+        foreach (var partition in partitions)
+        {
+            ArgumentNullException.ThrowIfNull(partition, nameof(partitions));
+            if (!numbers.Add(partition.PartitionNumber))
+            {
+                throw new ArgumentException($"Partition number {partition.PartitionNumber} appears twice in document '{document.DocumentId}'.", nameof(partitions));
+            }
+
+            // An empty embedding counts as none (a null float[] converts to an empty ReadOnlyMemory).
+            if (partition.Embedding is { Length: > 0 } embedding)
+            {
+                if (dimensions is { } d && d != embedding.Length)
+                {
+                    throw new ArgumentException(
+                        $"Embeddings in document '{document.DocumentId}' have different sizes: {d} and {embedding.Length} dimensions.", nameof(partitions));
+                }
+
+                dimensions = embedding.Length;
+            }
+        }
+
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var added = new List<(long Id, float[] Vector)>();
+            int? indexDimensions;
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    indexDimensions = await GetDimensionsAsync(connection, transaction, document.Index, cancellationToken).ConfigureAwait(false);
+                    if (dimensions is { } dims)
+                    {
+                        if (indexDimensions is { } existing && existing != dims)
+                        {
+                            throw new ArgumentException(
+                                $"Embedding size mismatch in index '{document.Index}': document '{document.DocumentId}' has {dims} dimensions but the index uses {existing}.",
+                                nameof(partitions));
+                        }
+
+                        if (indexDimensions is null)
+                        {
+                            await ExecuteAsync(connection, transaction, "INSERT INTO index_meta (idx, dimensions) VALUES ($idx, $dims)", cancellationToken,
+                                ("$idx", document.Index), ("$dims", dims)).ConfigureAwait(false);
+                            indexDimensions = dims;
+                        }
+                    }
+
+                    await DeleteDocumentRowsAsync(connection, transaction, document.Index, document.DocumentId, cancellationToken).ConfigureAwait(false);
+                    await ExecuteAsync(
+                        connection,
+                        transaction,
+                        """
+                        INSERT INTO documents (idx, doc_id, source_name, source_url, media_type, content_hash, tags_json, updated_at, partition_count)
+                        VALUES ($idx, $doc, $source, $url, $media, $hash, $tags, $updated, $count)
+                        """,
+                        cancellationToken,
+                        ("$idx", document.Index),
+                        ("$doc", document.DocumentId),
+                        ("$source", document.SourceName ?? string.Empty),
+                        ("$url", document.SourceUrl),
+                        ("$media", document.MediaType ?? string.Empty),
+                        ("$hash", document.ContentHash ?? string.Empty),
+                        ("$tags", SerializeTags(document.Tags)),
+                        ("$updated", document.UpdatedAt.ToString("O", CultureInfo.InvariantCulture)),
+                        ("$count", partitions.Count)).ConfigureAwait(false);
+
+                    using (var tag = connection.CreateCommand())
+                    {
+                        tag.Transaction = transaction;
+                        tag.CommandText = "INSERT OR IGNORE INTO tags (idx, doc_id, key, value) VALUES ($idx, $doc, $key, $value)";
+                        tag.Parameters.AddWithValue("$idx", document.Index);
+                        tag.Parameters.AddWithValue("$doc", document.DocumentId);
+                        var key = tag.Parameters.Add("$key", SqliteType.Text);
+                        var value = tag.Parameters.Add("$value", SqliteType.Text);
+                        foreach (var (k, v) in FilterTags(document))
+                        {
+                            key.Value = k;
+                            value.Value = v;
+                            await tag.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    using (var insert = connection.CreateCommand())
+                    {
+                        insert.Transaction = transaction;
+                        insert.CommandText =
+                            """
+                            INSERT INTO partitions (idx, doc_id, number, text, section_path, vector) VALUES ($idx, $doc, $number, $text, $section, $vector);
+                            SELECT last_insert_rowid();
+                            """;
+                        insert.Parameters.AddWithValue("$idx", document.Index);
+                        insert.Parameters.AddWithValue("$doc", document.DocumentId);
+                        var number = insert.Parameters.Add("$number", SqliteType.Integer);
+                        var text = insert.Parameters.Add("$text", SqliteType.Text);
+                        var section = insert.Parameters.Add("$section", SqliteType.Text);
+                        var vector = insert.Parameters.Add("$vector", SqliteType.Blob);
+                        foreach (var partition in partitions)
+                        {
+                            number.Value = partition.PartitionNumber;
+                            text.Value = partition.Text ?? string.Empty;
+                            section.Value = (object?)partition.SectionPath ?? DBNull.Value;
+                            float[]? floats = partition.Embedding is { Length: > 0 } e ? e.ToArray() : null;
+                            vector.Value = floats is null ? DBNull.Value : MemoryMarshal.AsBytes(floats.AsSpan()).ToArray();
+                            var id = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                            if (floats is not null)
+                            {
+                                added.Add((id, floats));
+                            }
+                        }
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            UpdateSnapshot(document.Index, snapshot => snapshot.Replace(document.DocumentId, added));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteDocumentAsync(string index, string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(documentId);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            bool existed;
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    existed = await DeleteDocumentRowsAsync(connection, transaction, index, documentId, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            UpdateSnapshot(index, snapshot => snapshot.Replace(documentId, []));
+            return existed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<MemoryDocument> ListDocumentsAsync(string index, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {DocumentColumns} FROM documents d WHERE d.idx = $idx ORDER BY d.doc_id";
+            command.Parameters.AddWithValue("$idx", index);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return ReadDocument(reader, index, 0);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListIndexesAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT DISTINCT idx FROM documents ORDER BY idx";
+            var result = new List<string>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(reader.GetString(0));
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteIndexAsync(string index, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    foreach (var sql in new[]
+                             {
+                                 "DELETE FROM partitions WHERE idx = $idx",
+                                 "DELETE FROM tags WHERE idx = $idx",
+                                 "DELETE FROM documents WHERE idx = $idx",
+                                 "DELETE FROM index_meta WHERE idx = $idx",
+                             })
+                    {
+                        await ExecuteAsync(connection, transaction, sql, cancellationToken, ("$idx", index)).ConfigureAwait(false);
+                    }
+
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            lock (_cacheLock)
+            {
+                _generations[index] = _generations.GetValueOrDefault(index) + 1;
+                _vectors.Remove(index);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ScoredPartition>> SearchAsync(string index, MemoryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Mode is SearchMode.Vector or SearchMode.Hybrid && query.Vector is not { Length: > 0 })
+        {
+            throw new ArgumentException($"{query.Mode} search needs a query vector.", nameof(query));
+        }
+
+        if (query.Limit <= 0)
+        {
+            return [];
+        }
+
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var filters = query.Filters?.Where(f => f is not null).ToList();
+        var hasFilters = filters is { Count: > 0 } && !filters.Any(f => f.IsEmpty);
+        var candidates = query.Mode == SearchMode.Hybrid ? Math.Max(_options.HybridCandidates, query.Limit * 4) : query.Limit;
+
+        List<(long Id, double Score)>? vectorHits = null;
+        if (query.Mode != SearchMode.Keyword)
+        {
+            vectorHits = await VectorSearchAsync(index, query.Vector!.Value, hasFilters ? filters : null, candidates, cancellationToken).ConfigureAwait(false);
+        }
+
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // One read transaction: keyword ranking and hydration see the same committed version.
+            var transaction = connection.BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                List<(long Id, double Score)>? keywordHits = null;
+                if (query.Mode != SearchMode.Vector)
+                {
+                    keywordHits = await KeywordSearchAsync(connection, transaction, index, query.Text, hasFilters ? filters : null, candidates, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+
+                List<(long Id, double Relevance)> ranked = query.Mode switch
+                {
+                    SearchMode.Keyword => keywordHits!.Select(h => (h.Id, h.Score / (h.Score + 1))).ToList(),
+                    SearchMode.Vector => vectorHits!.Select(h => (h.Id, Math.Max(0, h.Score))).ToList(),
+                    _ => Fuse(keywordHits!, vectorHits!),
+                };
+
+                ranked = ranked.Where(r => r.Relevance >= query.MinRelevance).ToList();
+                var rows = await HydrateAsync(connection, transaction, index, ranked.Select(r => r.Id), cancellationToken).ConfigureAwait(false);
+                var result = new List<ScoredPartition>(Math.Min(query.Limit, ranked.Count));
+                foreach (var (id, relevance) in ranked)
+                {
+                    if (result.Count >= query.Limit)
+                    {
+                        break;
+                    }
+
+                    if (rows.TryGetValue(id, out var row))
+                    {
+                        result.Add(new ScoredPartition(row.Document, row.Partition, relevance));
+                    }
+                }
+
+                return result;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            lock (_cacheLock)
+            {
+                _vectors.Clear();
+            }
+
+            using var connection = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Escapes free text into a safe FTS5 query: every word (run of letters, digits and marks) is quoted, and the words are ORed.</summary>
+    /// <param name="text">The user's text.</param>
+    /// <returns>The FTS5 query, or null when the text has no searchable token.</returns>
+    internal static string? ToFtsQuery(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var terms = new List<string>();
+        var current = new StringBuilder();
+        foreach (var c in text)
+        {
+            if (IsTokenChar(c))
+            {
+                current.Append(c);
+            }
+            else if (current.Length > 0)
+            {
+                terms.Add(current.ToString());
+                current.Clear();
+            }
+        }
+
+        if (current.Length > 0)
+        {
+            terms.Add(current.ToString());
+        }
+
+        // Terms hold letters, digits and marks only (no quotes or operators), so quoting each one is safe; bm25 ranks the OR.
+        var phrases = terms.Select(t => "\"" + t + "\"").ToList();
+        return phrases.Count == 0 ? null : string.Join(" OR ", phrases.Distinct(StringComparer.Ordinal));
+    }
+
+    private static bool IsTokenChar(char c) =>
+        char.IsLetterOrDigit(c) || char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark
+            or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark or UnicodeCategory.PrivateUse;
+
+    private static List<(long Id, double Relevance)> Fuse(List<(long Id, double Score)> keyword, List<(long Id, double Score)> vector)
+    {
+        var scores = new Dictionary<long, double>();
+        for (var i = 0; i < keyword.Count; i++)
+        {
+            scores[keyword[i].Id] = scores.GetValueOrDefault(keyword[i].Id) + (1.0 / (RrfK + i + 1));
+        }
+
+        for (var i = 0; i < vector.Count; i++)
+        {
+            scores[vector[i].Id] = scores.GetValueOrDefault(vector[i].Id) + (1.0 / (RrfK + i + 1));
+        }
+
+        var best = 2.0 / (RrfK + 1);
+        return scores.Select(kv => (kv.Key, Math.Min(1.0, kv.Value / best)))
+            .OrderByDescending(x => x.Item2)
+            .ThenBy(x => x.Key)
+            .ToList();
+    }
+
+    private static async Task<List<(long Id, double Score)>> KeywordSearchAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, string? text, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
+    {
+        var fts = ToFtsQuery(text);
+        var hits = new List<(long Id, double Score)>();
+        if (fts is null)
+        {
+            return hits;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var filterSql = BuildFilterSql(command, "p", filters);
+        command.CommandText =
+            $"""
+             SELECT p.id, bm25(partitions_fts) AS score
+             FROM partitions_fts JOIN partitions p ON p.id = partitions_fts.rowid
+             WHERE partitions_fts MATCH $q AND p.idx = $idx AND ({filterSql})
+             ORDER BY score, p.id
+             LIMIT $limit
+             """;
+        command.Parameters.AddWithValue("$q", fts);
+        command.Parameters.AddWithValue("$idx", index);
+        command.Parameters.AddWithValue("$limit", limit);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // bm25() is negative, lower is better: flip it to a positive score.
+                hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+            }
+        }
+
+        return hits;
+    }
+
+    private async Task<List<(long Id, double Score)>> VectorSearchAsync(
+        string index, ReadOnlyMemory<float> queryVector, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
+    {
+        var snapshot = await GetSnapshotAsync(index, cancellationToken).ConfigureAwait(false);
+        if (snapshot is null)
+        {
+            return [];
+        }
+
+        if (queryVector.Length != snapshot.Dimensions)
+        {
+            throw new ArgumentException(
+                $"Query vector has {queryVector.Length} dimensions but index '{index}' uses {snapshot.Dimensions}.", nameof(queryVector));
+        }
+
+        HashSet<string>? allowed = null;
+        if (filters is not null)
+        {
+            allowed = new HashSet<string>(StringComparer.Ordinal);
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var command = connection.CreateCommand();
+                var filterSql = BuildFilterSql(command, "d", filters);
+                command.CommandText = $"SELECT d.doc_id FROM documents d WHERE d.idx = $idx AND ({filterSql})";
+                command.Parameters.AddWithValue("$idx", index);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        allowed.Add(reader.GetString(0));
+                    }
+                }
+            }
+        }
+
+        var q = queryVector.ToArray();
+        VectorSnapshot.NormalizeInPlace(q);
+        return snapshot.Search(q, limit, allowed);
+    }
+
+    /// <summary>Builds <c>(f1) OR (f2) …</c> over the tags table for rows aliased <paramref name="alias"/> (with idx and doc_id columns).</summary>
+    private static string BuildFilterSql(SqliteCommand command, string alias, List<MemoryFilter>? filters)
+    {
+        if (filters is null || filters.Count == 0)
+        {
+            return "1";
+        }
+
+        var n = 0;
+        var ors = new List<string>();
+        foreach (var filter in filters)
+        {
+            var ands = new List<string>();
+            foreach (var (exclude, conditions) in new[] { (false, filter.Required), (true, filter.Excluded) })
+            {
+                foreach (var (key, values) in conditions)
+                {
+                    foreach (var value in values)
+                    {
+                        var k = "$fk" + n.ToString(CultureInfo.InvariantCulture);
+                        var v = "$fv" + n.ToString(CultureInfo.InvariantCulture);
+                        n++;
+                        command.Parameters.AddWithValue(k, key);
+                        command.Parameters.AddWithValue(v, value);
+                        ands.Add(
+                            $"{(exclude ? "NOT " : string.Empty)}EXISTS (SELECT 1 FROM tags t WHERE t.idx = {alias}.idx AND t.doc_id = {alias}.doc_id AND t.key = {k} AND t.value = {v})");
+                    }
+                }
+            }
+
+            ors.Add(ands.Count == 0 ? "1" : "(" + string.Join(" AND ", ands) + ")");
+        }
+
+        return string.Join(" OR ", ors);
+    }
+
+    private const string DocumentColumns =
+        "d.doc_id, d.source_name, d.source_url, d.media_type, d.content_hash, d.tags_json, d.updated_at, d.partition_count";
+
+    private static MemoryDocument ReadDocument(SqliteDataReader reader, string index, int offset) => new(
+        index,
+        reader.GetString(offset),
+        reader.GetString(offset + 1),
+        reader.IsDBNull(offset + 2) ? null : reader.GetString(offset + 2),
+        reader.GetString(offset + 3),
+        reader.GetString(offset + 4),
+        DeserializeTags(reader.GetString(offset + 5)),
+        DateTimeOffset.Parse(reader.GetString(offset + 6), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+        reader.GetInt32(offset + 7));
+
+    private static async Task<Dictionary<long, (MemoryDocument Document, MemoryPartition Partition)>> HydrateAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, IEnumerable<long> ids, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<long, (MemoryDocument, MemoryPartition)>();
+        var idList = ids.ToList();
+        if (idList.Count == 0)
+        {
+            return result;
+        }
+
+        var documents = new Dictionary<string, MemoryDocument>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            $"""
+             SELECT {DocumentColumns}, p.id, p.number, p.text, p.section_path, p.vector
+             FROM partitions p JOIN documents d ON d.idx = p.idx AND d.doc_id = p.doc_id
+             WHERE p.idx = $idx AND p.id IN (SELECT value FROM json_each($ids))
+             """;
+        command.Parameters.AddWithValue("$idx", index);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(idList));
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var docId = reader.GetString(0);
+                if (!documents.TryGetValue(docId, out var document))
+                {
+                    documents[docId] = document = ReadDocument(reader, index, 0);
+                }
+
+                ReadOnlyMemory<float>? embedding = null;
+                if (!reader.IsDBNull(12))
+                {
+                    var bytes = (byte[])reader.GetValue(12);
+                    embedding = MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+                }
+
+                var partition = new MemoryPartition(reader.GetInt32(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11), embedding);
+                result[reader.GetInt64(8)] = (document, partition);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<VectorSnapshot?> GetSnapshotAsync(string index, CancellationToken cancellationToken)
+    {
+        long generation;
+        lock (_cacheLock)
+        {
+            if (_vectors.TryGetValue(index, out var cached))
+            {
+                return cached;
+            }
+
+            generation = _generations.GetValueOrDefault(index);
+        }
+
+        VectorSnapshot? snapshot;
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = connection.BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var dimensions = await GetDimensionsAsync(connection, transaction, index, cancellationToken).ConfigureAwait(false);
+                if (dimensions is not { } dims)
+                {
+                    return null;
+                }
+
+                var data = new List<float>();
+                var ids = new List<long>();
+                var docs = new List<string>();
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "SELECT id, doc_id, vector FROM partitions WHERE idx = $idx AND vector IS NOT NULL ORDER BY id";
+                command.Parameters.AddWithValue("$idx", index);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var row = new float[dims];
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var bytes = (byte[])reader.GetValue(2);
+                        if (bytes.Length != dims * sizeof(float))
+                        {
+                            continue;
+                        }
+
+                        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(row);
+                        VectorSnapshot.NormalizeInPlace(row);
+                        data.AddRange(row);
+                        ids.Add(reader.GetInt64(0));
+                        docs.Add(reader.GetString(1));
+                    }
+                }
+
+                snapshot = new VectorSnapshot(dims, data.ToArray(), ids.ToArray(), docs.ToArray());
+            }
+        }
+
+        lock (_cacheLock)
+        {
+            // Only publish if no write happened since we started reading; otherwise it may be stale (still fine to use once).
+            if (!_disposed && _generations.GetValueOrDefault(index) == generation && !_vectors.ContainsKey(index))
+            {
+                _vectors[index] = snapshot;
+            }
+        }
+
+        return snapshot;
+    }
+
+    private void UpdateSnapshot(string index, Func<VectorSnapshot, VectorSnapshot> update)
+    {
+        lock (_cacheLock)
+        {
+            _generations[index] = _generations.GetValueOrDefault(index) + 1;
+            if (_vectors.TryGetValue(index, out var snapshot))
+            {
+                _vectors[index] = update(snapshot);
+            }
+        }
+    }
+
+    private static async Task<int?> GetDimensionsAsync(SqliteConnection connection, SqliteTransaction transaction, string index, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT dimensions FROM index_meta WHERE idx = $idx";
+        command.Parameters.AddWithValue("$idx", index);
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is null or DBNull ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<bool> DeleteDocumentRowsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, string documentId, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, "DELETE FROM partitions WHERE idx = $idx AND doc_id = $doc", cancellationToken, ("$idx", index), ("$doc", documentId))
+            .ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "DELETE FROM tags WHERE idx = $idx AND doc_id = $doc", cancellationToken, ("$idx", index), ("$doc", documentId))
+            .ConfigureAwait(false);
+        var deleted = await ExecuteAsync(connection, transaction, "DELETE FROM documents WHERE idx = $idx AND doc_id = $doc", cancellationToken, ("$idx", index), ("$doc", documentId))
+            .ConfigureAwait(false);
+        return deleted > 0;
+    }
+
+    private static async Task<int> ExecuteAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static IEnumerable<(string Key, string Value)> FilterTags(MemoryDocument document)
+    {
+        yield return (ReservedTags.DocumentId, document.DocumentId);
+        yield return (ReservedTags.MediaType, document.MediaType ?? string.Empty);
+        if (document.Tags is null)
+        {
+            yield break;
+        }
+
+        foreach (var (key, values) in document.Tags)
+        {
+            if (ReservedTags.IsReserved(key) || values is null)
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                if (value is not null)
+                {
+                    yield return (key, value);
+                }
+            }
+        }
+    }
+
+    private static string SerializeTags(IReadOnlyDictionary<string, IReadOnlyList<string>>? tags) =>
+        JsonSerializer.Serialize(tags?.ToDictionary(kv => kv.Key, kv => kv.Value ?? []) ?? new Dictionary<string, IReadOnlyList<string>>());
+
+    private static Dictionary<string, IReadOnlyList<string>> DeserializeTags(string json)
+    {
+        var raw = JsonSerializer.Deserialize<Dictionary<string, List<string>>>(json) ?? [];
+        return raw.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(
+                connection,
+                null,
+                "PRAGMA busy_timeout = " + ((long)_options.BusyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (SqliteException ex) when (IsNotADatabase(ex))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw NotADatabase(ex);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task EnsureInitializedAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var directory = Path.GetDirectoryName(DatabasePath);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                try
+                {
+                    using (var check = connection.CreateCommand())
+                    {
+                        check.CommandText = "PRAGMA user_version";
+                        var version = Convert.ToInt64(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                        if (version > SchemaVersion)
+                        {
+                            throw new InvalidDataException(
+                                $"Memory database '{DatabasePath}' has schema version {version}; this version of SkAgents supports up to {SchemaVersion}.");
+                        }
+                    }
+
+                    await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken).ConfigureAwait(false);
+                    var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        foreach (var sql in Schema)
+                        {
+                            await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        await ExecuteAsync(connection, transaction, "PRAGMA user_version = " + SchemaVersion.ToString(CultureInfo.InvariantCulture), cancellationToken)
+                            .ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (SqliteException ex) when (IsNotADatabase(ex))
+                {
+                    throw NotADatabase(ex);
+                }
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    private static bool IsNotADatabase(SqliteException ex) => ex.SqliteErrorCode is 26 or 11; // SQLITE_NOTADB, SQLITE_CORRUPT
+
+    private InvalidDataException NotADatabase(SqliteException ex) =>
+        new($"'{DatabasePath}' is not a SQLite memory database or is corrupt: {ex.Message}", ex);
+}
