@@ -48,7 +48,7 @@ public static class SkAgentsCli
             return ExitCodes.Cancelled;
         }
         catch (Exception ex) when (ex is OptionsValidationException or FileNotFoundException or InvalidDataException or ArgumentException
-            or LocalModels.GenAI.ModelFolderException or Tokenizers.TokenizerException)
+            or LocalModels.GenAI.ModelFolderException or Tokenizers.TokenizerException or Memory.Extraction.TextExtractionException)
         {
             await context.Error.WriteLineAsync("error: " + OneLine(ex));
             return ExitCodes.UsageError;
@@ -79,6 +79,7 @@ public static class SkAgentsCli
         root.Add(ConfigCommand(context));
         root.Add(Commands.TokensCommand.Create(context));
         root.Add(Commands.ModelsCommand.Create(context));
+        root.Add(Commands.MemoryCommand.Create(context));
         return root;
     }
 
@@ -234,7 +235,7 @@ public static class SkAgentsCli
     }
 
     /// <summary>Builds the app's services from configuration layers plus this command line's flags.</summary>
-    private static ServiceProvider BuildServices(ParseResult parse, CliContext context, bool approveAll)
+    internal static ServiceProvider BuildServices(ParseResult parse, CliContext context, bool approveAll, IDictionary<string, string?>? extraOverrides = null)
     {
         var overrides = new Dictionary<string, string?>();
         if (parse.GetValue(EndpointOption) is { } endpoint)
@@ -255,6 +256,11 @@ public static class SkAgentsCli
         if (parse.GetValue(ApiKeyOption) is { } apiKey)
         {
             overrides["SkAgents:Model:ApiKey"] = apiKey;
+        }
+
+        foreach (var (key, value) in extraOverrides ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddSkAgentsConfiguration(new SkAgentsConfigurationSources
@@ -281,6 +287,11 @@ public static class SkAgentsCli
         {
             // Relative folders in settings are relative to the working directory.
             options.Plugins.Files.Root = Path.GetFullPath(options.Plugins.Files.Root ?? ".", context.WorkingDirectory);
+            if (options.Memory.DatabasePath is { Length: > 0 } database)
+            {
+                options.Memory.DatabasePath = Path.GetFullPath(database, context.WorkingDirectory);
+            }
+
             if (options.Model.LocalDirectory is { Length: > 0 } localDirectory)
             {
                 options.Model.LocalDirectory = Path.GetFullPath(localDirectory, context.WorkingDirectory);

@@ -23,6 +23,19 @@ public sealed class SkAgentsOptions
 
     /// <summary>Gets the prompt-library settings.</summary>
     public PromptSettings Prompts { get; init; } = new();
+
+    /// <summary>Gets the memory (RAG) settings.</summary>
+    public MemorySettings Memory { get; init; } = new();
+}
+
+/// <summary>Where memory lives.</summary>
+public sealed class MemorySettings
+{
+    /// <summary>Gets or sets the SQLite file of the embedded store; a per-user default when unset.</summary>
+    public string? DatabasePath { get; set; }
+
+    /// <summary>Gets or sets the index used when none is given. Default <c>default</c>.</summary>
+    public string DefaultIndex { get; set; } = "default";
 }
 
 /// <summary>Which model service to use. Any OpenAI-compatible endpoint works.</summary>

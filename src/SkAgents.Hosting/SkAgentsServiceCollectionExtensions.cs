@@ -8,6 +8,9 @@ using SkAgents.Agents;
 using SkAgents.Connectors.OpenAI;
 using SkAgents.LocalModels;
 using SkAgents.LocalModels.Embeddings;
+using SkAgents.Memory;
+using SkAgents.Memory.Sqlite;
+using SkAgents.Memory.Storage;
 using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
@@ -81,6 +84,33 @@ public static class SkAgentsServiceCollectionExtensions
             // The chat client is resolved when a prompt runs (from the invocation's services), so listing prompts
             // needs no model configuration.
             return Directory.Exists(directory) ? PromptCatalog.LoadDirectory(directory, chatClient: null) : new PromptCatalog();
+        });
+
+        services.TryAddSingleton<IMemoryStore>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Memory;
+            var options = new SqliteMemoryStoreOptions();
+            if (!string.IsNullOrWhiteSpace(settings.DatabasePath))
+            {
+                options.DatabasePath = settings.DatabasePath;
+            }
+
+            return new SqliteMemoryStore(options);
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
+            var model = options.Model;
+            // Memory works without models: keyword search and extractive answers. Use what is configured.
+            var hasEmbeddings = !string.IsNullOrWhiteSpace(model.EmbeddingDirectory) || !string.IsNullOrWhiteSpace(model.EmbeddingModel);
+            var hasChat = !string.IsNullOrWhiteSpace(model.LocalDirectory) || !string.IsNullOrWhiteSpace(model.Name);
+            return new MemoryService(
+                sp.GetRequiredService<IMemoryStore>(),
+                hasEmbeddings ? sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>() : null,
+                hasChat ? sp.GetRequiredService<IChatClient>() : null,
+                sp.GetRequiredService<IPromptCatalog>(),
+                new MemoryOptions { DefaultIndex = options.Memory.DefaultIndex },
+                logger: sp.GetService<ILogger<MemoryService>>());
         });
 
         var builder = new SkAgentsBuilder(services);
