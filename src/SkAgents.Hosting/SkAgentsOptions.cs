@@ -117,6 +117,16 @@ public sealed class PluginSettings
 
     /// <summary>Gets the files plugin's settings.</summary>
     public FilesPluginSettings Files { get; init; } = new();
+
+    /// <summary>Gets the memory plugin's settings.</summary>
+    public MemoryPluginSettings Memory { get; init; } = new();
+}
+
+/// <summary>The memory plugin's settings.</summary>
+public sealed class MemoryPluginSettings
+{
+    /// <summary>Gets or sets whether the agent can search, ask and save memory. Default true.</summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>The time plugin's settings.</summary>

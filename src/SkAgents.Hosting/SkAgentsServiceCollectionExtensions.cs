@@ -9,6 +9,7 @@ using SkAgents.Connectors.OpenAI;
 using SkAgents.LocalModels;
 using SkAgents.LocalModels.Embeddings;
 using SkAgents.Memory;
+using SkAgents.Memory.Plugin;
 using SkAgents.Memory.Sqlite;
 using SkAgents.Memory.Storage;
 using SkAgents.Plugins;
@@ -129,6 +130,9 @@ public static class SkAgentsServiceCollectionExtensions
                 }))
                 : null;
         });
+        builder.AddPlugin(sp => sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Memory.Enabled
+            ? AgentPlugin.FromObject(new MemoryPlugin(sp.GetRequiredService<MemoryService>()))
+            : null);
         builder.AddPlugin(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;

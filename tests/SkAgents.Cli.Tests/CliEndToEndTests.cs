@@ -126,6 +126,7 @@ public sealed class CliEndToEndTests : IAsyncLifetime, IDisposable
         Assert.Contains("files_read", names);
         Assert.Contains("files_write", names);
         Assert.Contains("prompts_summarize", names);
+        Assert.Contains("memory_search", names);
         Assert.All(tools, t =>
         {
             Assert.False(string.IsNullOrWhiteSpace(t.GetProperty("description").GetString()));

@@ -177,7 +177,7 @@ public sealed class HostingTests : IDisposable
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         var catalog = provider.GetRequiredService<PluginCatalog>();
-        Assert.Equal(["time", "files", "greeter"], catalog.Select(p => p.Name));
+        Assert.Equal(["time", "files", "memory", "greeter"], catalog.Select(p => p.Name));
         Assert.True(catalog.TryGetTool("greeter_greet", out var greet));
         var greeting = await greet.InvokeAsync(new AIFunctionArguments { ["name"] = "Ada" });
         Assert.StartsWith("Hello Ada, it is", greeting?.ToString(), StringComparison.Ordinal);
@@ -220,11 +220,13 @@ public sealed class HostingTests : IDisposable
         {
             ["SkAgents:Plugins:Files:Enabled"] = "false",
             ["SkAgents:Plugins:Time:Enabled"] = "false",
+            ["SkAgents:Plugins:Memory:Enabled"] = "false",
         }));
         await using var provider = services.BuildServiceProvider();
 
         var names = provider.GetRequiredService<PluginCatalog>().Select(p => p.Name).ToList();
         Assert.DoesNotContain("files", names);
         Assert.DoesNotContain("time", names);
+        Assert.DoesNotContain("memory", names);
     }
 }

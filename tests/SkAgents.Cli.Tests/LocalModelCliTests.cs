@@ -65,6 +65,7 @@ public sealed class LocalModelCliTests : IDisposable
         {
             ["SkAgents__Plugins__Files__Enabled"] = "false",
             ["SkAgents__Prompts__ExposeAsTools"] = "false",
+            ["SkAgents__Plugins__Memory__Enabled"] = "false",
         };
 
         var result = await CliProcess.RunAsync(_work.Path, environment, null, "run", "What time is it in Tokyo?", "--model-dir", folder.Directory, "--json");
