@@ -28,9 +28,28 @@ public sealed class SkAgentsOptions
     public MemorySettings Memory { get; init; } = new();
 }
 
+/// <summary>Which store holds memory.</summary>
+public enum MemoryStoreKind
+{
+    /// <summary>The embedded SQLite file (default).</summary>
+    Sqlite,
+
+    /// <summary>A Weaviate server, for memory that outgrows one machine.</summary>
+    Weaviate,
+}
+
 /// <summary>Where memory lives.</summary>
 public sealed class MemorySettings
 {
+    /// <summary>Gets or sets the store. Default the embedded SQLite file.</summary>
+    public MemoryStoreKind Store { get; set; } = MemoryStoreKind.Sqlite;
+
+    /// <summary>Gets or sets the Weaviate server's URL (when <see cref="Store"/> is Weaviate).</summary>
+    public Uri? WeaviateEndpoint { get; set; }
+
+    /// <summary>Gets or sets the Weaviate API key. Secret: never logged, redacted by <c>config show</c>.</summary>
+    public string? WeaviateApiKey { get; set; }
+
     /// <summary>Gets or sets the SQLite file of the embedded store; a per-user default when unset.</summary>
     public string? DatabasePath { get; set; }
 

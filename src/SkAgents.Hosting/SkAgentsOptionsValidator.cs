@@ -86,6 +86,12 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add("SkAgents:Plugins:Files:MaxReadBytes and MaxWriteBytes must be positive.");
         }
 
+        if (options.Memory.Store == MemoryStoreKind.Weaviate &&
+            (options.Memory.WeaviateEndpoint is not { IsAbsoluteUri: true } weaviate || (weaviate.Scheme != Uri.UriSchemeHttp && weaviate.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"SkAgents:Memory:WeaviateEndpoint is '{options.Memory.WeaviateEndpoint}'; the Weaviate store needs an absolute http or https URL (for example http://127.0.0.1:8080/).");
+        }
+
         if (options.Prompts.Directory is { } prompts && !Directory.Exists(prompts))
         {
             failures.Add($"SkAgents:Prompts:Directory is '{prompts}', which is not an existing folder.");

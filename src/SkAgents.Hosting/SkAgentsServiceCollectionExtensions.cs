@@ -12,6 +12,7 @@ using SkAgents.Memory;
 using SkAgents.Memory.Plugin;
 using SkAgents.Memory.Sqlite;
 using SkAgents.Memory.Storage;
+using SkAgents.Memory.Weaviate;
 using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
@@ -90,6 +91,11 @@ public static class SkAgentsServiceCollectionExtensions
         services.TryAddSingleton<IMemoryStore>(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Memory;
+            if (settings.Store == MemoryStoreKind.Weaviate)
+            {
+                return new WeaviateMemoryStore(new WeaviateMemoryStoreOptions { Endpoint = settings.WeaviateEndpoint!, ApiKey = settings.WeaviateApiKey });
+            }
+
             var options = new SqliteMemoryStoreOptions();
             if (!string.IsNullOrWhiteSpace(settings.DatabasePath))
             {

@@ -213,6 +213,37 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task The_memory_store_is_chosen_by_configuration()
+    {
+        var sqlite = new ServiceCollection();
+        sqlite.AddSkAgents(Configuration(overrides: new Dictionary<string, string?> { ["SkAgents:Memory:DatabasePath"] = Path.Combine(_work.Path, "m.db") }));
+        await using (var provider = sqlite.BuildServiceProvider())
+        {
+            Assert.IsType<SkAgents.Memory.Sqlite.SqliteMemoryStore>(provider.GetRequiredService<SkAgents.Memory.Storage.IMemoryStore>());
+        }
+
+        var weaviate = new ServiceCollection();
+        weaviate.AddSkAgents(Configuration(overrides: new Dictionary<string, string?>
+        {
+            ["SkAgents:Memory:Store"] = "Weaviate",
+            ["SkAgents:Memory:WeaviateEndpoint"] = "http://127.0.0.1:8080/",
+            ["SkAgents:Memory:WeaviateApiKey"] = "weaviate-secret",
+        }));
+        await using (var provider = weaviate.BuildServiceProvider())
+        {
+            Assert.IsType<SkAgents.Memory.Weaviate.WeaviateMemoryStore>(provider.GetRequiredService<SkAgents.Memory.Storage.IMemoryStore>());
+            var json = ConfigurationRedactor.ToRedactedJson(provider.GetRequiredService<IOptions<SkAgentsOptions>>().Value);
+            Assert.DoesNotContain("weaviate-secret", json, StringComparison.Ordinal);
+        }
+
+        var invalid = new ServiceCollection();
+        invalid.AddSkAgents(Configuration(overrides: new Dictionary<string, string?> { ["SkAgents:Memory:Store"] = "Weaviate" }));
+        await using var bad = invalid.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<IOptions<SkAgentsOptions>>().Value);
+        Assert.Contains(error.Failures, f => f.StartsWith("SkAgents:Memory:WeaviateEndpoint", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Built_in_plugins_can_be_switched_off()
     {
         var services = new ServiceCollection();
