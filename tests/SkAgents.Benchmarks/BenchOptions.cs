@@ -34,6 +34,9 @@ internal sealed record BenchOptions
 
     public bool Tokenizers { get; init; } = true;
 
+    /// <summary>Memory store benchmarks (partitioning, SQLite import, search latency, vector scan vs bandwidth); only with --only memory.</summary>
+    public bool Memory { get; init; }
+
     /// <summary>Also time OnnxDecoderSequence.Forward + argmax without TokenGenerator (attributes the overhead).</summary>
     public bool Breakdown { get; init; } = true;
 
@@ -50,7 +53,7 @@ internal sealed record BenchOptions
     public string CommandLine { get; init; } = string.Empty;
 
     public static string Usage => """
-        SkAgents benchmark command: local generation and tokenization, all in one process.
+        SkAgents benchmark command: local generation and tokenization (or, with --only memory, the memory store), all in one process.
 
           dotnet run -c Release --project tests/SkAgents.Benchmarks -- [options]
 
@@ -67,7 +70,10 @@ internal sealed record BenchOptions
           --spin | --no-spin      ORT worker spinning (default: ORT's default, spinning on)
           --no-breakdown          skip the OnnxDecoderSequence-only variant
           --no-layer-probe        skip the many-layers allocation probe
-          --only generation|tokenizers
+          --only generation|tokenizers|memory
+                                  memory: partitioning, SQLite import, keyword/vector/hybrid search at 10k and 100k
+                                  partitions (quick: 10k and 30k), vector scan vs memory bandwidth; --output writes its
+                                  own section (separate markers), leaving the generation/tokenizer results as they are
           --corpus-bytes N        minimum size of each tokenizer corpus (default 1000000)
           --model-cache DIR       where generated models are kept (default ~/.cache/skagents/bench-models)
           --output FILE           write/update the generated section of a markdown file (e.g. docs/benchmarks.md)
@@ -135,7 +141,8 @@ internal sealed record BenchOptions
                     {
                         "generation" => options with { Tokenizers = false },
                         "tokenizers" => options with { Generation = false, LayerProbe = false },
-                        _ => throw new ArgumentException($"--only must be generation or tokenizers, not '{only}'."),
+                        "memory" => options with { Generation = false, LayerProbe = false, Tokenizers = false, Memory = true },
+                        _ => throw new ArgumentException($"--only must be generation, tokenizers or memory, not '{only}'."),
                     };
                     break;
                 case "--corpus-bytes":

@@ -76,6 +76,25 @@ if (options.Tokenizers)
     tokenizers = TokenizerBench.Run(options);
 }
 
+if (options.Memory)
+{
+    Console.WriteLine("Memory store:");
+    var memory = MemoryBench.Run(options);
+    string memoryMarkdown = Report.RenderMemory(options, machine, memory, Stopwatch.GetElapsedTime(started));
+    Console.WriteLine();
+    Console.WriteLine(memoryMarkdown);
+    if (options.Output is { } memoryOutput)
+    {
+        Report.WriteInto(memoryOutput, memoryMarkdown, Report.MemoryBeginMarker, Report.MemoryEndMarker);
+        Console.WriteLine($"Wrote {memoryOutput}");
+    }
+
+    if (!options.Generation && !options.Tokenizers && !options.LayerProbe)
+    {
+        return 0;
+    }
+}
+
 string markdown = Report.Render(options, machine, models, overhead, prefillBuffer, probes, argMax, tokenizers, Stopwatch.GetElapsedTime(started));
 Console.WriteLine();
 Console.WriteLine(markdown);
