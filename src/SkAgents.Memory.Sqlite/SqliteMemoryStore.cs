@@ -444,7 +444,8 @@ public sealed class SqliteMemoryStore : IMemoryStore
                     _ => Fuse(keywordHits!, vectorHits!),
                 };
 
-                ranked = ranked.Where(r => r.Relevance >= query.MinRelevance).ToList();
+                // Only the rows that can be returned are read back (hybrid mode fuses many more candidates).
+                ranked = ranked.Where(r => r.Relevance >= query.MinRelevance).Take(query.Limit).ToList();
                 var rows = await HydrateAsync(connection, transaction, index, ranked.Select(r => r.Id), cancellationToken).ConfigureAwait(false);
                 var result = new List<ScoredPartition>(Math.Min(query.Limit, ranked.Count));
                 foreach (var (id, relevance) in ranked)
@@ -560,28 +561,47 @@ public sealed class SqliteMemoryStore : IMemoryStore
             return hits;
         }
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var filterSql = BuildFilterSql(command, "p", filters);
-        command.CommandText =
-            $"""
-             SELECT p.id, bm25(partitions_fts) AS score
-             FROM partitions_fts JOIN partitions p ON p.id = partitions_fts.rowid
-             WHERE partitions_fts MATCH $q AND p.idx = $idx AND ({filterSql})
-             ORDER BY score, p.id
-             LIMIT $limit
-             """;
-        command.Parameters.AddWithValue("$q", fts);
-        command.Parameters.AddWithValue("$idx", index);
-        command.Parameters.AddWithValue("$limit", limit);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        // Rank inside FTS5 first (its bm25 rank is computed in C), then check the index and filters on the top rows only.
+        // The full-text table serves every index, so fetch more than asked and widen until enough rows pass.
+        var fetch = Math.Max(limit * 4, 64);
+        while (true)
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            hits.Clear();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var filterSql = BuildFilterSql(command, "p", filters);
+            command.CommandText =
+                $"""
+                 WITH top AS (
+                     SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q ORDER BY rank LIMIT $fetch)
+                 SELECT top.id, top.score, (p.id IS NOT NULL AND p.idx = $idx AND ({filterSql})) AS ok
+                 FROM top LEFT JOIN partitions p ON p.id = top.id
+                 ORDER BY top.score, top.id
+                 """;
+            command.Parameters.AddWithValue("$q", fts);
+            command.Parameters.AddWithValue("$idx", index);
+            command.Parameters.AddWithValue("$fetch", fetch);
+            var fetched = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
             {
-                // bm25() is negative, lower is better: flip it to a positive score.
-                hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    fetched++;
+                    if (hits.Count < limit && reader.GetInt64(2) == 1)
+                    {
+                        // bm25() is negative, lower is better: flip it to a positive score.
+                        hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+                    }
+                }
             }
+
+            if (hits.Count >= limit || fetched < fetch)
+            {
+                break;
+            }
+
+            fetch = checked(fetch * 8);
         }
 
         return hits;
@@ -696,7 +716,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
             $"""
              SELECT {DocumentColumns}, p.id, p.number, p.text, p.section_path, p.vector
              FROM partitions p JOIN documents d ON d.idx = p.idx AND d.doc_id = p.doc_id
-             WHERE p.idx = $idx AND p.id IN (SELECT value FROM json_each($ids))
+             WHERE +p.idx = $idx AND p.id IN (SELECT value FROM json_each($ids))
              """;
         command.Parameters.AddWithValue("$idx", index);
         command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(idList));
