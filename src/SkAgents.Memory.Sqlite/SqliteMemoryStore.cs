@@ -60,6 +60,8 @@ public sealed class SqliteMemoryStore : IMemoryStore
         CREATE VIRTUAL TABLE IF NOT EXISTS partitions_fts USING fts5(
             text, content='partitions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')
         """,
+        // Document frequencies of every indexed term, to leave out near-universal words from keyword queries.
+        "CREATE VIRTUAL TABLE IF NOT EXISTS partitions_vocab USING fts5vocab(partitions_fts, 'row')",
         """
         CREATE TRIGGER IF NOT EXISTS partitions_ai AFTER INSERT ON partitions BEGIN
             INSERT INTO partitions_fts (rowid, text) VALUES (new.id, new.text);
@@ -495,14 +497,22 @@ public sealed class SqliteMemoryStore : IMemoryStore
     /// <summary>Escapes free text into a safe FTS5 query: every word (run of letters, digits and marks) is quoted, and the words are ORed.</summary>
     /// <param name="text">The user's text.</param>
     /// <returns>The FTS5 query, or null when the text has no searchable token.</returns>
-    internal static string? ToFtsQuery(string? text)
+    internal static string? ToFtsQuery(string? text) => ToFtsQuery(ExtractTerms(text));
+
+    /// <summary>Builds an FTS5 query that ORs the given terms, each quoted.</summary>
+    internal static string? ToFtsQuery(IReadOnlyCollection<string> terms) =>
+        // Terms hold letters, digits and marks only (no quotes or operators), so quoting each one is safe; bm25 ranks the OR.
+        terms.Count == 0 ? null : string.Join(" OR ", terms.Select(t => "\"" + t + "\"").Distinct(StringComparer.Ordinal));
+
+    /// <summary>Splits user text into search terms (letters, digits and marks), dropping everything FTS5 could parse as syntax.</summary>
+    internal static List<string> ExtractTerms(string? text)
     {
+        var terms = new List<string>();
         if (string.IsNullOrWhiteSpace(text))
         {
-            return null;
+            return terms;
         }
 
-        var terms = new List<string>();
         var current = new StringBuilder();
         foreach (var c in text)
         {
@@ -522,9 +532,71 @@ public sealed class SqliteMemoryStore : IMemoryStore
             terms.Add(current.ToString());
         }
 
-        // Terms hold letters, digits and marks only (no quotes or operators), so quoting each one is safe; bm25 ranks the OR.
-        var phrases = terms.Select(t => "\"" + t + "\"").ToList();
-        return phrases.Count == 0 ? null : string.Join(" OR ", phrases.Distinct(StringComparer.Ordinal));
+        return terms;
+    }
+
+    /// <summary>
+    /// Leaves out terms that occur in more than <see cref="CommonTermShare"/> of all partitions ("the", "and"): they barely
+    /// change BM25's order but make it score nearly every partition. When every term is that common, all are kept.
+    /// </summary>
+    private static async Task<List<string>> DropCommonTermsAsync(SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
+    {
+        var normalized = terms.Select(NormalizeTerm).Distinct(StringComparer.Ordinal).ToList();
+        if (normalized.Count < 2)
+        {
+            return normalized;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            """
+            SELECT j.value, COALESCE(v.doc, 0), (SELECT count(*) FROM partitions)
+            FROM json_each($terms) j LEFT JOIN partitions_vocab v ON v.term = j.value
+            """;
+        command.Parameters.AddWithValue("$terms", JsonSerializer.Serialize(normalized));
+        var frequencies = new List<(string Term, long Documents)>();
+        long total = 0;
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                frequencies.Add((reader.GetString(0), reader.GetInt64(1)));
+                total = reader.GetInt64(2);
+            }
+        }
+
+        // Small collections are cheap to score in full, and there every word looks "common".
+        if (total < CommonTermMinimumPartitions)
+        {
+            return normalized;
+        }
+
+        var kept = frequencies.Where(f => f.Documents <= total * CommonTermShare).Select(f => f.Term).ToList();
+        return kept.Count > 0 ? kept : normalized;
+    }
+
+    /// <summary>The share of partitions above which a query term is treated as too common to rank by.</summary>
+    private const double CommonTermShare = 0.2;
+
+    /// <summary>Below this many partitions every query term is kept.</summary>
+    private const long CommonTermMinimumPartitions = 1000;
+
+    /// <summary>Folds a term the way the unicode61 tokenizer (remove_diacritics 2) indexes it.</summary>
+    private static string NormalizeTerm(string term)
+    {
+        var decomposed = term.ToLowerInvariant().Normalize(NormalizationForm.FormD);
+        var builder = new StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString().Normalize(NormalizationForm.FormC);
     }
 
     private static bool IsTokenChar(char c) =>
@@ -554,7 +626,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private static async Task<List<(long Id, double Score)>> KeywordSearchAsync(
         SqliteConnection connection, SqliteTransaction transaction, string index, string? text, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
     {
-        var fts = ToFtsQuery(text);
+        var fts = ToFtsQuery(await DropCommonTermsAsync(connection, transaction, ExtractTerms(text), cancellationToken).ConfigureAwait(false));
         var hits = new List<(long Id, double Score)>();
         if (fts is null)
         {

@@ -14,6 +14,30 @@ public sealed class SqliteMemoryStoreTests : MemoryStoreContractTests, IDisposab
     protected override async Task<IMemoryStore> CreateStoreAsync() =>
         await SqliteMemoryStore.OpenAsync(new SqliteMemoryStoreOptions { DatabasePath = DbPath });
 
+    [Fact]
+    public async Task Near_universal_query_words_are_left_out_of_keyword_ranking_in_large_collections()
+    {
+        await using var store = await CreateStoreAsync();
+        var index = NewIndex();
+        for (var d = 0; d < 12; d++)
+        {
+            var parts = Enumerable.Range(0, 100)
+                .Select(i => Part(i, (d * 100) + i < 3 ? $"common words and the rare marker {i}" : $"common words number {i}"))
+                .ToArray();
+            await Save(store, Doc(index, $"doc-{d}"), parts);
+        }
+
+        // "common" is in all 1,200 partitions, "rare" in 3: ranking by "rare" alone returns just those three.
+        var hits = await store.SearchAsync(index, new MemoryQuery("common rare") { Mode = SearchMode.Keyword, Limit = 10 });
+
+        Assert.Equal(3, hits.Count);
+        Assert.All(hits, h => Assert.Contains("rare", h.Partition.Text, StringComparison.Ordinal));
+
+        // A query of only common words still matches (all its terms are kept).
+        var common = await store.SearchAsync(index, new MemoryQuery("common words") { Mode = SearchMode.Keyword, Limit = 10 });
+        Assert.Equal(10, common.Count);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
