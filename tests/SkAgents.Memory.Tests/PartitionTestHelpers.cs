@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SkAgents.Memory.Partitioning;
 using SkAgents.Tokenizers;
+using SkAgents.Testing;
 
 namespace SkAgents.Memory.Tests;
 
@@ -9,24 +10,9 @@ internal static class PartitionTestHelpers
     /// <summary>A GPT-2 style byte-level BPE with no merges: one token per UTF-8 byte.</summary>
     public static Tokenizer ByteLevelTokenizer()
     {
-        var vocab = new JsonObject();
-        for (var b = 0; b < 256; b++)
-        {
-            vocab[ByteChar(b).ToString()] = b;
-        }
+        var vocab = ByteLevelAlphabet.ByteVocabulary();
 
-        var model = new JsonObject
-        {
-            ["type"] = "BPE",
-            ["dropout"] = null,
-            ["unk_token"] = null,
-            ["continuing_subword_prefix"] = null,
-            ["end_of_word_suffix"] = null,
-            ["fuse_unk"] = false,
-            ["byte_fallback"] = false,
-            ["vocab"] = vocab,
-            ["merges"] = new JsonArray(),
-        };
+        var model = ByteLevelAlphabet.BpeModel(vocab);
         var json = $$"""
         {
           "version": "1.0",
@@ -53,25 +39,6 @@ internal static class PartitionTestHelpers
           "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "the": 1, "a": 2}, "unk_token": "[UNK]"}
         }
         """);
-
-    public static char ByteChar(int b)
-    {
-        if (b is (>= 33 and <= 126) or (>= 161 and <= 172) or (>= 174 and <= 255))
-        {
-            return (char)b;
-        }
-
-        var n = 0;
-        for (var i = 0; i < b; i++)
-        {
-            if (i is not ((>= 33 and <= 126) or (>= 161 and <= 172) or (>= 174 and <= 255)))
-            {
-                n++;
-            }
-        }
-
-        return (char)(256 + n);
-    }
 
     public static void AssertWellFormed(IReadOnlyList<Partition> partitions, ITokenCounter counter, int max)
     {

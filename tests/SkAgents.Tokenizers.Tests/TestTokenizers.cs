@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SkAgents.Testing;
 using SkAgents.Tokenizers;
 
 namespace SkAgents.Tokenizers.Tests;
@@ -8,25 +9,8 @@ namespace SkAgents.Tokenizers.Tests;
 /// <summary>Small hand-written tokenizer.json documents.</summary>
 internal static class TestTokenizers
 {
-    /// <summary>GPT-2's byte-to-character table, written out independently of the library.</summary>
-    public static char ByteChar(int b)
-    {
-        if (b is (>= 33 and <= 126) or (>= 161 and <= 172) or (>= 174 and <= 255))
-        {
-            return (char)b;
-        }
-
-        var n = 0;
-        for (var i = 0; i < b; i++)
-        {
-            if (i is not ((>= 33 and <= 126) or (>= 161 and <= 172) or (>= 174 and <= 255)))
-            {
-                n++;
-            }
-        }
-
-        return (char)(256 + n);
-    }
+    /// <summary>GPT-2's byte-to-character table (the shared test helper).</summary>
+    public static char ByteChar(int b) => ByteLevelAlphabet.ByteChar(b);
 
     /// <summary>Byte-level ids when the vocabulary gives each byte character the id of its byte.</summary>
     public static int[] ByteIds(string text) => [.. Encoding.UTF8.GetBytes(text).Select(b => (int)b)];
@@ -34,11 +18,7 @@ internal static class TestTokenizers
     /// <summary>A GPT-2 style byte-level BPE: ids 0-255 are the bytes, then a few merged tokens.</summary>
     public static string ByteLevelBpe(bool pairMerges = false, string addedTokens = "[]", string? preTokenizer = null, string? postProcessor = null)
     {
-        var vocab = new JsonObject();
-        for (var b = 0; b < 256; b++)
-        {
-            vocab[ByteChar(b).ToString()] = b;
-        }
+        var vocab = ByteLevelAlphabet.ByteVocabulary();
 
         string[] extra = ["he", "Ġt", "Ġthe", "ll", "llo", "Ġhe", "Ġhello"];
         for (var i = 0; i < extra.Length; i++)
@@ -50,18 +30,7 @@ internal static class TestTokenizers
         JsonArray mergeArray = pairMerges
             ? [.. merges.Select(m => (JsonNode)new JsonArray(m[0], m[1]))]
             : [.. merges.Select(m => (JsonNode)JsonValue.Create(m[0] + " " + m[1]))];
-        var model = new JsonObject
-        {
-            ["type"] = "BPE",
-            ["dropout"] = null,
-            ["unk_token"] = null,
-            ["continuing_subword_prefix"] = null,
-            ["end_of_word_suffix"] = null,
-            ["fuse_unk"] = false,
-            ["byte_fallback"] = false,
-            ["vocab"] = vocab,
-            ["merges"] = mergeArray,
-        };
+        var model = ByteLevelAlphabet.BpeModel(vocab, mergeArray);
         return $$"""
         {
           "version": "1.0",

@@ -268,25 +268,7 @@ public sealed class TinyVocabulary
     /// <summary>GPT-2's byte-to-character map (bytes_to_unicode).</summary>
     /// <param name="b">A byte value.</param>
     /// <returns>Its printable character.</returns>
-    public static char ByteChar(int b)
-    {
-        static bool Printable(int x) => x is (>= 33 and <= 126) or (>= 161 and <= 172) or (>= 174 and <= 255);
-        if (Printable(b))
-        {
-            return (char)b;
-        }
-
-        int n = 0;
-        for (int i = 0; i < b; i++)
-        {
-            if (!Printable(i))
-            {
-                n++;
-            }
-        }
-
-        return (char)(256 + n);
-    }
+    public static char ByteChar(int b) => SkAgents.Testing.ByteLevelAlphabet.ByteChar(b);
 
     private string Content(int id) => AddedTokens.First(t => t.Id == id).Content;
 
