@@ -111,7 +111,10 @@ public class DecoderLifecycleTests
         {
             using var sequence = model.StartSequence(4000);
             using var cts = new CancellationTokenSource();
-            using var timer = new Timer(_ => cts.Cancel(), null, delay, Timeout.InfiniteTimeSpan);
+            // A dedicated thread, not a timer: the thread pool may be busy with other tests and fire too late.
+            var wait = delay;
+            var canceller = new Thread(() => { Thread.Sleep(wait); cts.Cancel(); }) { IsBackground = true };
+            canceller.Start();
             try
             {
                 sequence.Forward(prompt, cts.Token);
@@ -129,6 +132,8 @@ public class DecoderLifecycleTests
                 var logits = sequence.Forward(Bytes("ok"), CancellationToken.None);
                 Assert.Equal(folder.Script.NextToken(Bytes("ok")), System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits));
             }
+
+            canceller.Join();
         }
 
         Assert.True(canceledInRun, $"No run was terminated mid-way (an uncanceled prefill took {uncanceled.TotalMilliseconds:F1} ms).");
