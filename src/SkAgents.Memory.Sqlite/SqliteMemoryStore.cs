@@ -83,6 +83,8 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
     private volatile bool _initialized;
     private volatile bool _disposed;
+    private long _writes;
+    private LengthStatistics? _lengthStatistics;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteMemoryStore"/> class; the file is opened on first use.</summary>
     /// <param name="options">The options; null uses the defaults.</param>
@@ -390,6 +392,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
             lock (_cacheLock)
             {
                 _generations[index] = _generations.GetValueOrDefault(index) + 1;
+                Interlocked.Increment(ref _writes);
                 _vectors.Remove(index);
             }
         }
@@ -419,11 +422,36 @@ public sealed class SqliteMemoryStore : IMemoryStore
         var hasFilters = filters is { Count: > 0 } && !filters.Any(f => f.IsEmpty);
         var candidates = query.Mode == SearchMode.Hybrid ? Math.Max(_options.HybridCandidates, query.Limit * 4) : query.Limit;
 
-        List<(long Id, double Score)>? vectorHits = null;
-        if (query.Mode != SearchMode.Keyword)
+        // The exact vector scan is CPU- and memory-bound while keyword ranking waits on SQLite: in hybrid mode they run side by side.
+        Task<List<(long Id, double Score)>>? vectorSearch = null;
+        if (query.Mode == SearchMode.Vector)
         {
-            vectorHits = await VectorSearchAsync(index, query.Vector!.Value, hasFilters ? filters : null, candidates, cancellationToken).ConfigureAwait(false);
+            vectorSearch = VectorSearchAsync(index, query.Vector!.Value, hasFilters ? filters : null, candidates, cancellationToken);
         }
+        else if (query.Mode == SearchMode.Hybrid)
+        {
+            var vector = query.Vector!.Value;
+            vectorSearch = Task.Run(() => VectorSearchAsync(index, vector, hasFilters ? filters : null, candidates, cancellationToken), cancellationToken);
+        }
+
+        try
+        {
+            return await SearchRankedAsync(index, query, filters, hasFilters, candidates, vectorSearch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (vectorSearch is not null && !vectorSearch.IsCompleted)
+            {
+                // Never leave the scan running against a store that may be disposed next; its own failure was already observed or is moot.
+                await vectorSearch.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<ScoredPartition>> SearchRankedAsync(
+        string index, MemoryQuery query, List<MemoryFilter>? filters, bool hasFilters, int candidates, Task<List<(long Id, double Score)>>? vectorSearch,
+        CancellationToken cancellationToken)
+    {
 
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -439,9 +467,14 @@ public sealed class SqliteMemoryStore : IMemoryStore
                         .ConfigureAwait(false);
                 }
 
+                var vectorHits = vectorSearch is null ? null : await vectorSearch.ConfigureAwait(false);
+                if (query.Mode == SearchMode.Keyword)
+                {
+                    return await KeywordResultsAsync(connection, transaction, index, query, keywordHits!, cancellationToken).ConfigureAwait(false);
+                }
+
                 List<(long Id, double Relevance)> ranked = query.Mode switch
                 {
-                    SearchMode.Keyword => keywordHits!.Select(h => (h.Id, h.Score / (h.Score + 1))).ToList(),
                     SearchMode.Vector => vectorHits!.Select(h => (h.Id, Math.Max(0, h.Score))).ToList(),
                     _ => Fuse(keywordHits!, vectorHits!),
                 };
@@ -494,6 +527,110 @@ public sealed class SqliteMemoryStore : IMemoryStore
         }
     }
 
+    /// <summary>
+    /// Keyword results with a relevance that means the same in small and large collections: FTS5 ranks, then each hit's
+    /// relevance is its BM25 with the always-positive IDF <c>ln(1 + (N − n + 0.5) / (n + 0.5))</c> (as Lucene and Weaviate use),
+    /// mapped to 0–1 by <c>s / (s + 1)</c>. FTS5's own IDF is clamped to 10⁻⁶ for words in more than half the partitions, which
+    /// in a small memory made ordinary matches score about 10⁻⁶ and fall under any relevance threshold.
+    /// </summary>
+    private async Task<IReadOnlyList<ScoredPartition>> KeywordResultsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, MemoryQuery query, List<(long Id, double Score)> hits, CancellationToken cancellationToken)
+    {
+        if (hits.Count == 0)
+        {
+            return [];
+        }
+
+        var rows = await HydrateAsync(connection, transaction, index, hits.Select(h => h.Id), cancellationToken).ConfigureAwait(false);
+        var terms = ExtractTerms(query.Text).Select(NormalizeTerm).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var (documents, frequencies, averageLength) = await KeywordStatisticsAsync(connection, transaction, terms, cancellationToken).ConfigureAwait(false);
+        var result = new List<ScoredPartition>(hits.Count);
+        foreach (var (id, _) in hits)
+        {
+            if (!rows.TryGetValue(id, out var row))
+            {
+                continue;
+            }
+
+            var score = Bm25(row.Partition.Text, frequencies, documents, averageLength);
+            var relevance = score / (score + 1);
+            if (relevance >= query.MinRelevance)
+            {
+                result.Add(new ScoredPartition(row.Document, row.Partition, relevance));
+            }
+        }
+
+        // The FTS5 order and this one agree except where FTS5's clamped IDF tied them; sort so relevance never increases down the list.
+        return [.. result.OrderByDescending(r => r.Relevance).Take(query.Limit)];
+    }
+
+    private static double Bm25(string text, Dictionary<string, long> frequencies, long documents, double averageLength)
+    {
+        const double K1 = 1.2, B = 0.75;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var length = 0;
+        foreach (var token in ExtractTerms(text))
+        {
+            length++;
+            var term = NormalizeTerm(token);
+            if (frequencies.ContainsKey(term))
+            {
+                counts[term] = counts.GetValueOrDefault(term) + 1;
+            }
+        }
+
+        var score = 0.0;
+        foreach (var (term, tf) in counts)
+        {
+            var n = Math.Min(frequencies[term], documents);
+            var idf = Math.Log(1 + ((documents - n + 0.5) / (n + 0.5)));
+            score += idf * tf * (K1 + 1) / (tf + (K1 * (1 - B + (B * length / Math.Max(1, averageLength)))));
+        }
+
+        return score;
+    }
+
+    /// <summary>Partitions, the query terms' document frequencies, and the average partition length in tokens (cached between writes).</summary>
+    private async Task<(long Documents, Dictionary<string, long> Frequencies, double AverageLength)> KeywordStatisticsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
+    {
+        var frequencies = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT j.value, COALESCE(v.doc, 0) FROM json_each($terms) j LEFT JOIN partitions_vocab v ON v.term = j.value";
+        command.Parameters.AddWithValue("$terms", JsonSerializer.Serialize(terms));
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                frequencies[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var writes = Interlocked.Read(ref _writes);
+        var cached = _lengthStatistics;
+        if (cached is null || cached.Writes != writes)
+        {
+            // Summing the vocabulary's token counts reads one row per distinct word: cheap next to a search, and cached until a write.
+            using var totals = connection.CreateCommand();
+            totals.Transaction = transaction;
+            totals.CommandText = "SELECT (SELECT count(*) FROM partitions), (SELECT COALESCE(sum(cnt), 0) FROM partitions_vocab)";
+            var totalsReader = await totals.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (totalsReader.ConfigureAwait(false))
+            {
+                await totalsReader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                cached = new LengthStatistics(writes, totalsReader.GetInt64(0), totalsReader.GetInt64(1));
+            }
+
+            _lengthStatistics = cached;
+        }
+
+        return (Math.Max(1, cached.Partitions), frequencies, cached.Partitions == 0 ? 1 : (double)cached.Tokens / cached.Partitions);
+    }
+
+    private sealed record LengthStatistics(long Writes, long Partitions, long Tokens);
+
     /// <summary>Escapes free text into a safe FTS5 query: every word (run of letters, digits and marks) is quoted, and the words are ORed.</summary>
     /// <param name="text">The user's text.</param>
     /// <returns>The FTS5 query, or null when the text has no searchable token.</returns>
@@ -536,15 +673,16 @@ public sealed class SqliteMemoryStore : IMemoryStore
     }
 
     /// <summary>
-    /// Leaves out terms that occur in more than <see cref="CommonTermShare"/> of all partitions ("the", "and"): they barely
-    /// change BM25's order but make it score nearly every partition. When every term is that common, all are kept.
+    /// Plans a keyword query: normalizes the terms, reads their document frequencies, leaves out terms found in more than
+    /// <see cref="CommonTermShare"/> of all partitions ("the", "and": they barely change BM25's order but make it score
+    /// nearly every partition; when every term is that common, all are kept) and orders the rest rarest first.
     /// </summary>
-    private static async Task<List<string>> DropCommonTermsAsync(SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
+    private static async Task<KeywordPlan> PlanKeywordQueryAsync(SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
     {
-        var normalized = terms.Select(NormalizeTerm).Distinct(StringComparer.Ordinal).ToList();
-        if (normalized.Count < 2)
+        var normalized = terms.Select(NormalizeTerm).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (normalized.Count == 0)
         {
-            return normalized;
+            return new KeywordPlan([], 0);
         }
 
         using var command = connection.CreateCommand();
@@ -567,15 +705,156 @@ public sealed class SqliteMemoryStore : IMemoryStore
             }
         }
 
+        // Terms found nowhere cannot match; they only cost a lookup.
+        frequencies.RemoveAll(f => f.Documents == 0);
+        frequencies.Sort((a, b) => a.Documents != b.Documents ? a.Documents.CompareTo(b.Documents) : string.CompareOrdinal(a.Term, b.Term));
+
         // Small collections are cheap to score in full, and there every word looks "common".
-        if (total < CommonTermMinimumPartitions)
+        if (total >= CommonTermMinimumPartitions && frequencies.Count > 1)
         {
-            return normalized;
+            var kept = frequencies.Where(f => f.Documents <= total * CommonTermShare).ToList();
+            if (kept.Count > 0)
+            {
+                frequencies = kept;
+            }
         }
 
-        var kept = frequencies.Where(f => f.Documents <= total * CommonTermShare).Select(f => f.Term).ToList();
-        return kept.Count > 0 ? kept : normalized;
+        return new KeywordPlan(frequencies, total);
     }
+
+    /// <summary>
+    /// Keyword ranking for queries whose terms together match more partitions than <see cref="KeywordMatchBudget"/>: BM25
+    /// scores only the partitions that hold the rarest terms. A stage requires the shortest run of the rarest remaining
+    /// terms whose estimated co-occurrence (independence assumption) fits the budget, widening the run when that yields
+    /// fewer than <paramref name="limit"/> hits; once a single term's partitions are all scored, the next stage goes on
+    /// with the remaining terms among partitions without it. Every stage's query names each term exactly once (required,
+    /// optional, or excluded under NOT), so each hit's score is the exact BM25 of the whole OR query; what is approximate is
+    /// only which partitions get scored. When every stage runs to the end, every matching partition has been scored.
+    /// </summary>
+    private static async Task<List<(long Id, double Score)>> BoundedKeywordSearchAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, KeywordPlan plan, List<MemoryFilter>? filters, int limit,
+        CancellationToken cancellationToken)
+    {
+        var hits = new List<(long Id, double Score)>();
+        var excluded = new List<string>();
+        var remaining = plan.Terms.Select(t => t.Term).ToList();
+        var frequencies = plan.Terms.Select(t => t.Documents).ToList();
+        while (remaining.Count > 0)
+        {
+            var run = 1;
+            double estimate = frequencies[0];
+            while (estimate > KeywordMatchBudget && run < remaining.Count)
+            {
+                estimate *= (double)frequencies[run] / Math.Max(1, plan.Total);
+                run++;
+            }
+
+            List<(long Id, double Score)> stage;
+            while (true)
+            {
+                stage = await RankStageAsync(
+                    connection, transaction, index, remaining.Take(run).ToList(), remaining.Skip(run).ToList(), excluded, filters, limit, cancellationToken).ConfigureAwait(false);
+                if (hits.Count + stage.Count >= limit || run == 1)
+                {
+                    break;
+                }
+
+                run--;
+            }
+
+            hits.AddRange(stage);
+            if (run > 1 || hits.Count >= limit)
+            {
+                break;
+            }
+
+            // Every partition with the rarest term is scored; the others may still match partitions without it.
+            excluded.Add(remaining[0]);
+            remaining.RemoveAt(0);
+            frequencies.RemoveAt(0);
+        }
+
+        hits.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Id.CompareTo(b.Id));
+        return hits.Count > limit ? hits.GetRange(0, limit) : hits;
+    }
+
+    /// <summary>
+    /// Scores, with FTS5's bm25, the partitions that hold every <paramref name="required"/> term and no
+    /// <paramref name="excluded"/> one, in two queries (with and without any optional term) so that each term appears once.
+    /// </summary>
+    private static async Task<List<(long Id, double Score)>> RankStageAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, List<string> required, List<string> optional, List<string> excluded,
+        List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
+    {
+        static string Quote(string term) => "\"" + term + "\"";
+        static string Or(IEnumerable<string> terms) => "(" + string.Join(" OR ", terms.Select(Quote)) + ")";
+
+        var all = "(" + string.Join(" AND ", required.Select(Quote)) + ")";
+        var withOptional = optional.Count == 0 ? all : $"({all} AND {Or(optional)})";
+        var withoutOptional = optional.Count == 0 ? null : $"({all} NOT {Or(optional)})";
+        if (excluded.Count > 0)
+        {
+            withOptional = $"({withOptional} NOT {Or(excluded)})";
+        }
+
+        if (withoutOptional is not null && excluded.Count > 0)
+        {
+            // Excluded and optional terms are both absent here: one NOT group names each once.
+            withoutOptional = $"({all} NOT {Or(optional.Concat(excluded))})";
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var filterSql = BuildFilterSql(command, "p", filters);
+        var second = withoutOptional is null ? string.Empty : "UNION ALL SELECT rowid, rank FROM partitions_fts WHERE partitions_fts MATCH $q2";
+        command.CommandText =
+            $"""
+             WITH m AS (
+                 SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q1
+                 {second})
+             SELECT m.id, m.score
+             FROM m JOIN partitions p ON p.id = m.id
+             WHERE p.idx = $idx AND ({filterSql})
+             ORDER BY m.score, m.id
+             LIMIT $limit
+             """;
+        command.Parameters.AddWithValue("$q1", withOptional);
+        if (withoutOptional is not null)
+        {
+            command.Parameters.AddWithValue("$q2", withoutOptional);
+        }
+
+        command.Parameters.AddWithValue("$idx", index);
+        command.Parameters.AddWithValue("$limit", limit);
+        var hits = new List<(long Id, double Score)>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // bm25() is negative, lower is better: flip it to a positive score.
+                hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+            }
+        }
+
+        return hits;
+    }
+
+    /// <summary>A planned keyword query: the terms to rank by, rarest first, with their document frequencies.</summary>
+    private sealed record KeywordPlan(List<(string Term, long Documents)> Terms, long Total)
+    {
+        /// <summary>Gets the FTS5 query that ORs every term (quoted: terms hold no syntax).</summary>
+        public string? OrQuery => ToFtsQuery(Terms.Select(t => t.Term).ToList());
+
+        /// <summary>Gets how many (partition, term) matches BM25 would score for the OR query, at most.</summary>
+        public long MatchCount => Terms.Sum(t => t.Documents);
+    }
+
+    /// <summary>
+    /// How many matches a keyword query may make BM25 score before it ranks a bounded candidate set instead (about 3 µs each
+    /// on the benchmark machine, see docs/benchmarks.md).
+    /// </summary>
+    private const int KeywordMatchBudget = 2000;
 
     /// <summary>The share of partitions above which a query term is treated as too common to rank by.</summary>
     private const double CommonTermShare = 0.2;
@@ -626,11 +905,18 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private static async Task<List<(long Id, double Score)>> KeywordSearchAsync(
         SqliteConnection connection, SqliteTransaction transaction, string index, string? text, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
     {
-        var fts = ToFtsQuery(await DropCommonTermsAsync(connection, transaction, ExtractTerms(text), cancellationToken).ConfigureAwait(false));
+        var plan = await PlanKeywordQueryAsync(connection, transaction, ExtractTerms(text), cancellationToken).ConfigureAwait(false);
+        var fts = plan.OrQuery;
         var hits = new List<(long Id, double Score)>();
         if (fts is null)
         {
             return hits;
+        }
+
+        if (plan.MatchCount > KeywordMatchBudget)
+        {
+            // Too many matches to score them all within a search's time: score the partitions holding the rarest terms.
+            return await BoundedKeywordSearchAsync(connection, transaction, index, plan, filters, limit, cancellationToken).ConfigureAwait(false);
         }
 
         // Rank inside FTS5 first (its bm25 rank is computed in C), then check the index and filters on the top rows only.
@@ -844,9 +1130,16 @@ public sealed class SqliteMemoryStore : IMemoryStore
                     return null;
                 }
 
-                var data = new List<float>();
-                var ids = new List<long>();
-                var docs = new List<string>();
+                // Sized up front (the count and the rows come from the same read transaction) and filled in place: no growing copies.
+                using var count = connection.CreateCommand();
+                count.Transaction = transaction;
+                count.CommandText = "SELECT count(*) FROM partitions WHERE idx = $idx AND vector IS NOT NULL";
+                count.Parameters.AddWithValue("$idx", index);
+                var rows = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+                var data = new float[(long)rows * dims];
+                var ids = new long[rows];
+                var docs = new string[rows];
+                var n = 0;
                 using var command = connection.CreateCommand();
                 command.Transaction = transaction;
                 command.CommandText = "SELECT id, doc_id, vector FROM partitions WHERE idx = $idx AND vector IS NOT NULL ORDER BY id";
@@ -854,24 +1147,32 @@ public sealed class SqliteMemoryStore : IMemoryStore
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    var row = new float[dims];
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    var buffer = new byte[dims * sizeof(float)];
+                    string? lastDocument = null;
+                    while (n < rows && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        var bytes = (byte[])reader.GetValue(2);
-                        if (bytes.Length != dims * sizeof(float))
+                        if (reader.GetBytes(2, 0, null, 0, 0) != buffer.Length)
                         {
                             continue;
                         }
 
-                        MemoryMarshal.Cast<byte, float>(bytes).CopyTo(row);
+                        reader.GetBytes(2, 0, buffer, 0, buffer.Length);
+                        var row = data.AsSpan(n * dims, dims);
+                        MemoryMarshal.Cast<byte, float>(buffer).CopyTo(row);
                         VectorSnapshot.NormalizeInPlace(row);
-                        data.AddRange(row);
-                        ids.Add(reader.GetInt64(0));
-                        docs.Add(reader.GetString(1));
+                        ids[n] = reader.GetInt64(0);
+
+                        // Rows come in id order, so a document's rows are adjacent: share one string per document.
+                        var documentId = reader.GetString(1);
+                        lastDocument = lastDocument is not null && string.Equals(lastDocument, documentId, StringComparison.Ordinal) ? lastDocument : documentId;
+                        docs[n] = lastDocument;
+                        n++;
                     }
                 }
 
-                snapshot = new VectorSnapshot(dims, data.ToArray(), ids.ToArray(), docs.ToArray());
+                snapshot = n == rows
+                    ? new VectorSnapshot(dims, data, ids, docs)
+                    : new VectorSnapshot(dims, data.AsSpan(0, n * dims).ToArray(), ids.AsSpan(0, n).ToArray(), docs.AsSpan(0, n).ToArray());
             }
         }
 
@@ -892,6 +1193,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
         lock (_cacheLock)
         {
             _generations[index] = _generations.GetValueOrDefault(index) + 1;
+            Interlocked.Increment(ref _writes);
             if (_vectors.TryGetValue(index, out var snapshot))
             {
                 _vectors[index] = update(snapshot);

@@ -186,6 +186,14 @@ public sealed class WeaviateMemoryStore : IMemoryStore
             }
         }
 
+        // Checked before anything is deleted or written: Weaviate would refuse the batch half-way, after the old version is gone.
+        if (dims is { } newDims && _dimensions.TryGetValue(cls, out int known) && known != newDims)
+        {
+            throw new ArgumentException(
+                $"Document '{document.DocumentId}' has {newDims}-dimensional embeddings but index '{document.Index}' holds {known}-dimensional ones; re-embed with the index's model or use another index.",
+                nameof(partitions));
+        }
+
         await EnsureClassAsync(document.Index, cls, cancellationToken).ConfigureAwait(false);
         string operation = $"save document '{document.DocumentId}' in {cls}";
         await DeleteByDocumentAsync(cls, document.DocumentId, operation, cancellationToken).ConfigureAwait(false);

@@ -65,3 +65,10 @@ public sealed record AnswerSource(int Number, string DocumentId, string SourceNa
 /// <param name="Sources">The numbered sources the answer may cite.</param>
 /// <param name="Extractive">True when the answer was assembled from sentences without a chat model.</param>
 public sealed record MemoryAnswer(string Question, string Text, bool NoResult, IReadOnlyList<AnswerSource> Sources, bool Extractive);
+
+/// <summary>A piece of a streamed answer (<see cref="MemoryService.AskStreamingAsync"/>).</summary>
+/// <param name="Text">The next piece of answer text (empty in the first update of a model-written answer).</param>
+/// <param name="Sources">The numbered sources the answer cites as [n] (the same list in every update).</param>
+/// <param name="NoResult">Whether memory held nothing relevant ("I don't know").</param>
+/// <param name="Extractive">Whether the answer is made of the sources' own sentences (no chat model).</param>
+public sealed record MemoryAnswerUpdate(string Text, IReadOnlyList<AnswerSource> Sources, bool NoResult, bool Extractive);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -6,9 +7,10 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkAgents.Memory.Extraction;
-using SkAgents.Memory.Partitioning;
+using SkAgents.Memory.Ingestion;
 using SkAgents.Memory.Storage;
 using SkAgents.Prompts;
+using SkAgents.Web;
 
 namespace SkAgents.Memory;
 
@@ -24,9 +26,8 @@ public sealed partial class MemoryService
     private readonly IChatClient? _chat;
     private readonly IPromptCatalog? _prompts;
     private readonly MemoryOptions _options;
-    private readonly TextExtractors _extractors;
-    private readonly TextPartitioner _partitioner;
     private readonly ILogger _logger;
+    private readonly WebFetcher? _web;
 
     /// <summary>Creates the service.</summary>
     /// <param name="store">Where memory lives.</param>
@@ -36,6 +37,11 @@ public sealed partial class MemoryService
     /// <param name="options">Settings.</param>
     /// <param name="extractors">Text extractors; <see cref="TextExtractors.Default"/> when null.</param>
     /// <param name="logger">Logging.</param>
+    /// <param name="pipeline">The ingestion steps; <see cref="IngestionPipeline.CreateDefault"/> over the arguments above when null.</param>
+    /// <param name="webFetcher">
+    /// Fetches web pages for <see cref="ImportWebPageAsync"/> (its address guard refuses private and loopback addresses unless
+    /// allow-listed); a shared fetcher with default options when null. Not disposed by the service.
+    /// </param>
     public MemoryService(
         IMemoryStore store,
         IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
@@ -43,7 +49,9 @@ public sealed partial class MemoryService
         IPromptCatalog? prompts = null,
         MemoryOptions? options = null,
         TextExtractors? extractors = null,
-        ILogger<MemoryService>? logger = null)
+        ILogger<MemoryService>? logger = null,
+        IngestionPipeline? pipeline = null,
+        WebFetcher? webFetcher = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
@@ -51,13 +59,16 @@ public sealed partial class MemoryService
         _chat = chat;
         _prompts = prompts;
         _options = options ?? new MemoryOptions();
-        _extractors = extractors ?? TextExtractors.Default;
-        _partitioner = new TextPartitioner(_options.Partitioning);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _web = webFetcher;
+        Pipeline = pipeline ?? IngestionPipeline.CreateDefault(store, embeddings, extractors, _options);
     }
 
     /// <summary>Gets the store.</summary>
     public IMemoryStore Store => _store;
+
+    /// <summary>Gets the ingestion steps every import runs through; change them before importing.</summary>
+    public IngestionPipeline Pipeline { get; }
 
     /// <summary>Imports text as a document.</summary>
     /// <param name="text">The text (Markdown is understood).</param>
@@ -72,7 +83,7 @@ public sealed partial class MemoryService
         ArgumentNullException.ThrowIfNull(text);
         var hash = Hash(Encoding.UTF8.GetBytes(text));
         var id = documentId ?? "text-" + hash[..16];
-        return SaveAsync(index, id, sourceName ?? id, null, "text/markdown", hash, new ExtractedDocument(sourceName ?? id, text, "text/markdown"), tags, cancellationToken);
+        return ImportAsync(index, id, sourceName ?? id, tags, hash, context => context.Extracted = new ExtractedDocument(sourceName ?? id, text, "text/markdown"), cancellationToken);
     }
 
     /// <summary>Imports a file (.txt, .md, .html, .json, .csv).</summary>
@@ -90,9 +101,45 @@ public sealed partial class MemoryService
         var bytes = await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
         var hash = Hash(bytes);
         var id = documentId ?? DocumentIdFor(full);
-        using var stream = new MemoryStream(bytes, writable: false);
-        var extracted = await _extractors.ExtractAsync(stream, Path.GetFileName(full), null, cancellationToken).ConfigureAwait(false);
-        return await SaveAsync(index, id, Path.GetFileName(full), null, extracted.MediaType, hash, extracted, tags, cancellationToken).ConfigureAwait(false);
+        return await ImportAsync(index, id, Path.GetFileName(full), tags, hash, context =>
+        {
+            context.Content = bytes;
+            context.FileName = Path.GetFileName(full);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Imports a web page (HTML main content, plain text, Markdown or JSON), fetched through the SSRF-guarded
+    /// <see cref="WebFetcher"/>. The document id derives from the URL, so importing it again updates it (or is a no-op when
+    /// the page did not change); citations name the page title and its final URL.
+    /// </summary>
+    /// <param name="url">The page (http or https).</param>
+    /// <param name="documentId">The id; derived from the URL when null.</param>
+    /// <param name="tags">Tags for filtering.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="cancellationToken">Cancels the import.</param>
+    /// <returns>The outcome.</returns>
+    /// <exception cref="WebFetchException">The page could not be fetched (blocked address, HTTP error, type, size, timeout).</exception>
+    /// <exception cref="UnsupportedFileTypeException">The page's type has no extractor.</exception>
+    public async Task<ImportResult> ImportWebPageAsync(Uri url, string? documentId = null, IReadOnlyDictionary<string, IReadOnlyList<string>>? tags = null, string? index = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"'{url}' is not an absolute http or https URL.", nameof(url));
+        }
+
+        var fetcher = _web ?? SharedWebFetcher.Value;
+        var page = await fetcher.FetchAsync(url, cancellationToken).ConfigureAwait(false);
+        var bytes = page.Content.ToArray();
+        var id = documentId ?? DocumentIdFor(url);
+        return await ImportAsync(index, id, string.Empty, tags, Hash(bytes), context =>
+        {
+            context.Content = bytes;
+            context.MediaType = page.MediaType;
+            context.SourceUrl = page.FinalUrl.AbsoluteUri;
+            context.FileName = Path.GetFileName(page.FinalUrl.AbsolutePath);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Searches memory.</summary>
@@ -129,36 +176,87 @@ public sealed partial class MemoryService
     /// <returns>The answer and its sources.</returns>
     public async Task<MemoryAnswer> AskAsync(string question, string? index = null, IReadOnlyList<MemoryFilter>? filters = null, double? minRelevance = null, CancellationToken cancellationToken = default)
     {
+        var plan = await PlanAnswerAsync(question, index, filters, minRelevance, cancellationToken).ConfigureAwait(false);
+        if (plan.Prompt is null)
+        {
+            return new MemoryAnswer(question, plan.Immediate!.Text, plan.Immediate.NoResult, plan.Sources, plan.Immediate.Extractive);
+        }
+
+        var result = await plan.Prompt.InvokeAsync(plan.Arguments, cancellationToken).ConfigureAwait(false);
+        var text = result is JsonElement { ValueKind: JsonValueKind.String } element ? element.GetString()! : result?.ToString() ?? string.Empty;
+        return new MemoryAnswer(question, text.Trim(), NoResult: false, plan.Sources, Extractive: false);
+    }
+
+    /// <summary>
+    /// Answers a question from memory as a stream: the first update carries the numbered sources (and the whole answer when
+    /// it is extractive or "I don't know"); the following ones carry the model's answer text as it is written.
+    /// </summary>
+    /// <param name="question">The question.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="filters">Filters.</param>
+    /// <param name="minRelevance">The lowest relevance a source needs; <see cref="MemoryOptions.AskMinRelevance"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The answer, piece by piece.</returns>
+    public async IAsyncEnumerable<MemoryAnswerUpdate> AskStreamingAsync(
+        string question, string? index = null, IReadOnlyList<MemoryFilter>? filters = null, double? minRelevance = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var plan = await PlanAnswerAsync(question, index, filters, minRelevance, cancellationToken).ConfigureAwait(false);
+        if (plan.Prompt is null)
+        {
+            yield return plan.Immediate!;
+            yield break;
+        }
+
+        yield return new MemoryAnswerUpdate(string.Empty, plan.Sources, NoResult: false, Extractive: false);
+        if (plan.Prompt is IStreamingPrompt streaming)
+        {
+            await foreach (var piece in streaming.InvokeStreamingAsync(plan.Arguments, cancellationToken).ConfigureAwait(false))
+            {
+                yield return new MemoryAnswerUpdate(piece, plan.Sources, NoResult: false, Extractive: false);
+            }
+
+            yield break;
+        }
+
+        // Another kind of prompt function (an app's own): no streaming, one piece.
+        var result = await plan.Prompt.InvokeAsync(plan.Arguments, cancellationToken).ConfigureAwait(false);
+        var text = result is JsonElement { ValueKind: JsonValueKind.String } element ? element.GetString()! : result?.ToString() ?? string.Empty;
+        yield return new MemoryAnswerUpdate(text, plan.Sources, NoResult: false, Extractive: false);
+    }
+
+    /// <summary>Finds the sources, then either answers at once (nothing relevant, or extractive) or prepares the answer prompt.</summary>
+    private async Task<AnswerPlan> PlanAnswerAsync(string question, string? index, IReadOnlyList<MemoryFilter>? filters, double? minRelevance, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         var hits = await SearchPartitionsAsync(question, index, filters, minRelevance ?? _options.AskMinRelevance, _options.AskSources, null, cancellationToken).ConfigureAwait(false);
         if (hits.Count == 0)
         {
-            return new MemoryAnswer(question, "I don't know: memory holds nothing relevant to this question.", NoResult: true, [], Extractive: _chat is null);
+            return new AnswerPlan([], null, null, new MemoryAnswerUpdate("I don't know: memory holds nothing relevant to this question.", [], NoResult: true, Extractive: _chat is null));
         }
 
         var sources = hits.Select((h, i) => new AnswerSource(i + 1, h.Document.DocumentId, h.Document.SourceName, h.Document.SourceUrl,
             new CitedPartition(h.Partition.PartitionNumber, h.Partition.Text, h.Partition.SectionPath, h.Relevance))).ToList();
-
-        if (_chat is not null && _prompts is not null && _prompts.TryGetPrompt(_options.AnswerPrompt, out var prompt))
+        if (_chat is null || _prompts is null || !_prompts.TryGetPrompt(_options.AnswerPrompt, out var prompt))
         {
-            var arguments = new AIFunctionArguments
-            {
-                ["question"] = question,
-                ["sources"] = sources.Select(s => new Dictionary<string, object?>
-                {
-                    ["title"] = s.Partition.SectionPath is { } section ? $"{s.SourceName} — {section}" : s.SourceName,
-                    ["url"] = s.SourceUrl ?? string.Empty,
-                    ["content"] = s.Partition.Text,
-                }).ToList(),
-                Services = new SingleService(_chat),
-            };
-            var result = await prompt.InvokeAsync(arguments, cancellationToken).ConfigureAwait(false);
-            var text = result is JsonElement { ValueKind: JsonValueKind.String } element ? element.GetString()! : result?.ToString() ?? string.Empty;
-            return new MemoryAnswer(question, text.Trim(), NoResult: false, sources, Extractive: false);
+            return new AnswerPlan(sources, null, null, new MemoryAnswerUpdate(ExtractiveAnswer(question, sources), sources, NoResult: false, Extractive: true));
         }
 
-        return new MemoryAnswer(question, ExtractiveAnswer(question, sources), NoResult: false, sources, Extractive: true);
+        var arguments = new AIFunctionArguments
+        {
+            ["question"] = question,
+            ["sources"] = sources.Select(s => new Dictionary<string, object?>
+            {
+                ["title"] = s.Partition.SectionPath is { } section ? $"{s.SourceName} — {section}" : s.SourceName,
+                ["url"] = s.SourceUrl ?? string.Empty,
+                ["content"] = s.Partition.Text,
+            }).ToList(),
+            Services = new SingleService(_chat),
+        };
+        return new AnswerPlan(sources, prompt, arguments, null);
     }
+
+    private sealed record AnswerPlan(IReadOnlyList<AnswerSource> Sources, AIFunction? Prompt, AIFunctionArguments? Arguments, MemoryAnswerUpdate? Immediate);
 
     /// <summary>Lists an index's documents.</summary>
     /// <param name="index">The index.</param>
@@ -202,7 +300,9 @@ public sealed partial class MemoryService
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ImportResult> SaveAsync(string? index, string documentId, string sourceName, string? sourceUrl, string mediaType, string hash, ExtractedDocument extracted, IReadOnlyDictionary<string, IReadOnlyList<string>>? tags, CancellationToken cancellationToken)
+    private async Task<ImportResult> ImportAsync(
+        string? index, string documentId, string sourceName, IReadOnlyDictionary<string, IReadOnlyList<string>>? tags, string hash, Action<IngestionContext> fill,
+        CancellationToken cancellationToken)
     {
         var indexName = IndexOrDefault(index);
         ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
@@ -213,40 +313,34 @@ public sealed partial class MemoryService
             throw new ArgumentException($"Tag '{reserved}' is reserved: tag keys must not start with '__'.", nameof(tags));
         }
 
-        var existing = await _store.GetDocumentAsync(indexName, documentId, cancellationToken).ConfigureAwait(false);
+        // Tags are part of a document's identity: re-importing the same bytes with other tags updates it.
         var tagsHash = Hash(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(userTags.OrderBy(t => t.Key, StringComparer.Ordinal))));
-        var contentHash = $"{hash}:{tagsHash[..16]}";
-        if (existing is not null && existing.ContentHash == contentHash)
+        var context = new IngestionContext(indexName, documentId, sourceName, userTags) { ContentHash = $"{hash}:{tagsHash[..16]}" };
+        fill(context);
+        var result = await Pipeline.RunAsync(context, null, cancellationToken).ConfigureAwait(false);
+        if (result.Status == ImportStatus.Unchanged)
         {
             _logger.LogDebug("Document {DocumentId} in {Index} is unchanged.", documentId, indexName);
-            return new ImportResult(indexName, documentId, ImportStatus.Unchanged, existing.PartitionCount);
         }
-
-        var parts = _partitioner.Split(extracted.Markdown);
-        var vectors = new ReadOnlyMemory<float>?[parts.Count];
-        if (_embeddings is not null && parts.Count > 0)
+        else
         {
-            for (var start = 0; start < parts.Count; start += _options.EmbeddingBatchSize)
-            {
-                var batch = parts.Skip(start).Take(_options.EmbeddingBatchSize).Select(p => p.Text).ToList();
-                var embedded = await _embeddings.GenerateAsync(batch, cancellationToken: cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < embedded.Count; i++)
-                {
-                    vectors[start + i] = embedded[i].Vector;
-                }
-            }
+            _logger.LogInformation("Imported {DocumentId} into {Index}: {Partitions} partitions.", documentId, indexName, result.Partitions);
         }
 
-        var partitions = parts.Select((p, i) => new MemoryPartition(p.Number, p.Text, p.SectionPath, vectors[i])).ToList();
-        var document = new MemoryDocument(indexName, documentId, sourceName, sourceUrl, mediaType, contentHash, userTags, DateTimeOffset.UtcNow, partitions.Count);
-        await _store.SaveDocumentAsync(document, partitions, cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("Imported {DocumentId} into {Index}: {Partitions} partitions.", documentId, indexName, partitions.Count);
-        return new ImportResult(indexName, documentId, ImportStatus.Imported, partitions.Count);
+        return result;
     }
 
     private string IndexOrDefault(string? index) => string.IsNullOrWhiteSpace(index) ? _options.DefaultIndex : index.Trim();
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static readonly Lazy<WebFetcher> SharedWebFetcher = new(() => new WebFetcher());
+
+    private static string DocumentIdFor(Uri url)
+    {
+        var name = NonIdCharacters().Replace(url.Host + url.AbsolutePath, "-").Trim('-', '.');
+        return $"web-{(name.Length > 60 ? name[..60] : name)}-{Hash(Encoding.UTF8.GetBytes(url.AbsoluteUri))[..8]}";
+    }
 
     private static string DocumentIdFor(string fullPath)
     {

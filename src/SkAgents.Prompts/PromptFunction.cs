@@ -13,7 +13,7 @@ namespace SkAgents.Prompts;
 /// invoking it renders the template with the arguments, parses the chat messages, and asks the chat model, returning the answer text.
 /// Its JSON schema comes from the input variables, so models can call it as a tool.
 /// </summary>
-public sealed class PromptFunction : AIFunction
+public sealed class PromptFunction : AIFunction, IStreamingPrompt
 {
     private readonly IChatClient? _chatClient;
     private readonly IPromptTemplate _template;

@@ -1,9 +1,10 @@
 using Microsoft.Data.Sqlite;
+using SkAgents.Memory.Contract;
 using SkAgents.Memory.Storage;
 
 namespace SkAgents.Memory.Sqlite.Tests;
 
-public sealed class SqliteMemoryStoreTests : MemoryStoreContractTests, IDisposable
+public sealed class SqliteMemoryStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "skagents-sqlite-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -11,7 +12,85 @@ public sealed class SqliteMemoryStoreTests : MemoryStoreContractTests, IDisposab
 
     private string DbPath => Path.Combine(_directory, "memory.db");
 
-    protected override async Task<IMemoryStore> CreateStoreAsync() =>
+    public static IEnumerable<object[]> ContractCases => MemoryStoreContract.Names();
+
+    [Theory]
+    [MemberData(nameof(ContractCases))]
+    public async Task Contract(string name)
+    {
+        await using var context = new StoreContext(await CreateStoreAsync());
+        await MemoryStoreContract.RunAsync(name, context);
+    }
+
+    private static string NewIndex() => "idx-" + Guid.NewGuid().ToString("N")[..8];
+
+    private static MemoryDocument Doc(string index, string id, params (string Key, string Value)[] tags) => new(
+        index,
+        id,
+        id + ".txt",
+        null,
+        "text/plain",
+        "hash-" + id,
+        tags.GroupBy(t => t.Key).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(t => t.Value).ToList()),
+        new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)),
+        0);
+
+    private static MemoryPartition Part(int number, string text, params float[] vector) =>
+        new(number, text, null, vector.Length == 0 ? (ReadOnlyMemory<float>?)null : vector);
+
+    private static Task Save(IMemoryStore store, MemoryDocument doc, params MemoryPartition[] partitions) =>
+        store.SaveDocumentAsync(doc, partitions);
+
+    private static async Task<List<string>> DocIds(IMemoryStore store, string index, MemoryQuery query) =>
+        (await store.SearchAsync(index, query)).Select(h => h.Document.DocumentId).ToList();
+
+    [Fact]
+    public async Task Hybrid_search_fuses_keyword_and_vector_ranks()
+    {
+        await using var store = await CreateStoreAsync();
+        var index = NewIndex();
+        // keyword "apple": d2 (three times) > d1; vector (1,0,0): d1 > d3 > d2.
+        await Save(store, Doc(index, "d1"), Part(0, "apple pie with cinnamon and a buttery crust", 1, 0, 0));
+        await Save(store, Doc(index, "d2"), Part(0, "apple apple apple", 0, 0, 1));
+        await Save(store, Doc(index, "d3"), Part(0, "banana bread", 0.9f, 0.1f, 0.05f));
+
+        var hits = await store.SearchAsync(index, new MemoryQuery("apple") { Vector = new float[] { 1, 0, 0 } });
+
+        // RRF: d1 = 1/62 + 1/61, d2 = 1/61 + 1/63, d3 = 1/62.
+        Assert.Equal(["d1", "d2", "d3"], hits.Select(h => h.Document.DocumentId));
+        var best = 2.0 / 61;
+        Assert.Equal(((1.0 / 62) + (1.0 / 61)) / best, hits[0].Relevance, 6);
+        Assert.Equal(((1.0 / 61) + (1.0 / 63)) / best, hits[1].Relevance, 6);
+        Assert.Equal((1.0 / 62) / best, hits[2].Relevance, 6);
+    }
+
+    [Fact]
+    public async Task Hybrid_search_gives_one_to_a_partition_first_in_both()
+    {
+        await using var store = await CreateStoreAsync();
+        var index = NewIndex();
+        await Save(store, Doc(index, "top"), Part(0, "rocket rocket launch", 1, 0));
+        await Save(store, Doc(index, "other"), Part(0, "rocket salad recipe with lots of leaves", 0, 1));
+
+        var hits = await store.SearchAsync(index, new MemoryQuery("rocket") { Vector = new float[] { 1, 0 } });
+
+        Assert.Equal("top", hits[0].Document.DocumentId);
+        Assert.Equal(1.0, hits[0].Relevance, 9);
+        Assert.Equal(61.0 / 62, hits[1].Relevance, 9); // second in both lists
+    }
+
+    [Fact]
+    public async Task Keyword_search_ignores_case_and_diacritics()
+    {
+        await using var store = await CreateStoreAsync();
+        var index = NewIndex();
+        await Save(store, Doc(index, "cafe"), Part(0, "Le Café près de la gare"));
+
+        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("CAFE") { Mode = SearchMode.Keyword }));
+        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("pres") { Mode = SearchMode.Keyword }));
+    }
+
+    private async Task<IMemoryStore> CreateStoreAsync() =>
         await SqliteMemoryStore.OpenAsync(new SqliteMemoryStoreOptions { DatabasePath = DbPath });
 
     [Fact]
@@ -37,6 +116,49 @@ public sealed class SqliteMemoryStoreTests : MemoryStoreContractTests, IDisposab
         var common = await store.SearchAsync(index, new MemoryQuery("common words") { Mode = SearchMode.Keyword, Limit = 10 });
         Assert.Equal(10, common.Count);
     }
+
+    [Fact]
+    public async Task Queries_matching_too_many_partitions_rank_a_bounded_candidate_set_rarest_terms_first()
+    {
+        await using var store = await CreateStoreAsync();
+        var index = NewIndex();
+
+        // 3,000 partitions: "alpha" in 1,500, "beta" in 1,500, both in exactly ten (with "beta" twice in the best three).
+        // 3,000 (partition, term) matches exceed the scoring budget, so candidates come from the rarer-first conjunctions.
+        for (var d = 0; d < 30; d++)
+        {
+            var parts = Enumerable.Range(0, 100).Select(i =>
+            {
+                var n = (d * 100) + i;
+                var text = n switch
+                {
+                    < 3 => $"alpha beta beta filler {n}",
+                    < 10 => $"alpha beta filler {n}",
+                    < 1500 => $"alpha filler words {n}",
+                    < 2990 => $"beta filler words {n}",
+                    _ => $"unrelated filler words {n}",
+                };
+                return Part(i, n is >= 20 and < 2220 ? text + " " + Quad[(n - 20) / 550] : text);
+            }).ToArray();
+            await Save(store, Doc(index, $"doc-{d}"), parts);
+        }
+
+        var hits = await store.SearchAsync(index, new MemoryQuery("alpha beta") { Mode = SearchMode.Keyword, Limit = 10 });
+
+        Assert.Equal(10, hits.Count);
+        Assert.All(hits, h => Assert.Contains("alpha beta", h.Partition.Text, StringComparison.Ordinal));
+        Assert.All(hits.Take(3), h => Assert.Contains("beta beta", h.Partition.Text, StringComparison.Ordinal));
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Relevance >= p.Second.Relevance));
+
+        // A rare term (10 partitions) next to four words of 550 partitions each (2,210 matches): all of the rare term's
+        // partitions are candidates and rank first, and the remaining places are filled from the next rarest word.
+        var mixed = await store.SearchAsync(index, new MemoryQuery("unrelated gamma delta epsilon zeta") { Mode = SearchMode.Keyword, Limit = 20 });
+        Assert.Equal(20, mixed.Count);
+        Assert.All(mixed.Take(10), h => Assert.StartsWith("unrelated", h.Partition.Text, StringComparison.Ordinal));
+        Assert.All(mixed.Skip(10), h => Assert.Contains(Quad, w => h.Partition.Text.EndsWith(" " + w, StringComparison.Ordinal)));
+    }
+
+    private static readonly string[] Quad = ["gamma", "delta", "epsilon", "zeta"];
 
     public void Dispose()
     {

@@ -13,6 +13,8 @@ internal sealed class InMemoryTestStore : IMemoryStore
 
     public int Saves { get; private set; }
 
+    public IReadOnlyList<MemoryPartition> PartitionsOf(string documentId, string index = "default") => _documents[(index, documentId)].Partitions;
+
     public Task<MemoryDocument?> GetDocumentAsync(string index, string documentId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_documents.TryGetValue((index, documentId), out var d) ? d.Document : null);
 

@@ -130,6 +130,46 @@ public sealed class MemoryServiceTests : IDisposable
         Assert.Contains("How many days of paid holiday", prompt, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ask_streams_the_sources_first_then_the_answer_as_the_model_writes_it()
+    {
+        var chat = new RecordingChatClient("Employees get 25 days [1].");
+        var memory = new MemoryService(new InMemoryTestStore(), chat: chat, prompts: PromptCatalog.LoadDefault(chatClient: null));
+        await memory.ImportTextAsync(Handbook, "handbook", sourceName: "handbook.md");
+
+        var updates = new List<MemoryAnswerUpdate>();
+        await foreach (var update in memory.AskStreamingAsync("How many days of paid holiday do employees get?"))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(string.Empty, updates[0].Text);
+        Assert.Equal("handbook", Assert.Single(updates[0].Sources, s => s.Number == 1).DocumentId);
+        Assert.Equal(["Employees ", "get ", "25 ", "days ", "[1]."], updates.Skip(1).Select(u => u.Text));
+        Assert.True(chat.Streamed);
+        Assert.All(updates, u => Assert.False(u.Extractive || u.NoResult));
+
+        // Without a chat model the one update is the whole extractive answer; with nothing relevant, "I don't know".
+        var offline = new MemoryService(new InMemoryTestStore());
+        await offline.ImportTextAsync(Handbook, "handbook");
+        var extractive = await ToListAsync(offline.AskStreamingAsync("How many days of paid holiday?"));
+        Assert.True(Assert.Single(extractive).Extractive);
+        Assert.Contains("[1]", extractive[0].Text, StringComparison.Ordinal);
+        var unknown = await ToListAsync(offline.AskStreamingAsync("zeppelin xylophone"));
+        Assert.True(Assert.Single(unknown).NoResult);
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
     private sealed class RecordingChatClient(string answer) : IChatClient
     {
         public List<ChatMessage> Messages { get; } = [];
@@ -140,8 +180,19 @@ public sealed class MemoryServiceTests : IDisposable
             return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
         }
 
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
+        public bool Streamed { get; private set; }
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            Messages.AddRange(messages);
+            Streamed = true;
+            foreach (var word in answer.Split(' '))
+            {
+                await Task.Yield();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, word == answer.Split(' ')[^1] ? word : word + " ");
+            }
+        }
 
         public object? GetService(Type serviceType, object? serviceKey = null) => null;
 

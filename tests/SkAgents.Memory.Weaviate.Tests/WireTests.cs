@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using SkAgents.Memory.Storage;
-using static SkAgents.Memory.Weaviate.Tests.ContractScenarios;
+using static SkAgents.Memory.Weaviate.Tests.WireTestData;
 
 namespace SkAgents.Memory.Weaviate.Tests;
 

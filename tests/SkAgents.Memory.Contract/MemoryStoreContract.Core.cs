@@ -1,15 +1,16 @@
 using SkAgents.Memory.Storage;
 
-namespace SkAgents.Memory.Sqlite.Tests;
+namespace SkAgents.Memory.Contract;
 
-/// <summary>Store-agnostic behaviour every <see cref="IMemoryStore"/> must have (shared with other stores later).</summary>
-public abstract class MemoryStoreContractTests
+/// <summary>
+/// Behaviour every <see cref="IMemoryStore"/> must have, written once and run against each store (SQLite, the
+/// Weaviate-compatible test server, and a real Weaviate when <c>WEAVIATE_URL</c> is set). Each public static method taking a
+/// <see cref="StoreContext"/> is one case; store-specific behaviour (how hybrid scores are fused, diacritic folding) is
+/// tested in each store's own tests.
+/// </summary>
+public static partial class MemoryStoreContract
 {
-    protected abstract Task<IMemoryStore> CreateStoreAsync();
-
-    protected static string NewIndex() => "idx-" + Guid.NewGuid().ToString("N")[..8];
-
-    protected static MemoryDocument Doc(string index, string id, params (string Key, string Value)[] tags) => new(
+    private static MemoryDocument Doc(string index, string id, params (string Key, string Value)[] tags) => new(
         index,
         id,
         id + ".txt",
@@ -20,20 +21,47 @@ public abstract class MemoryStoreContractTests
         new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)),
         0);
 
-    protected static MemoryPartition Part(int number, string text, params float[] vector) =>
+    private static MemoryPartition Part(int number, string text, params float[] vector) =>
         new(number, text, null, vector.Length == 0 ? (ReadOnlyMemory<float>?)null : vector);
 
-    protected static Task Save(IMemoryStore store, MemoryDocument doc, params MemoryPartition[] partitions) =>
-        store.SaveDocumentAsync(doc, partitions);
+    private static Task Save(IMemoryStore store, MemoryDocument doc, params MemoryPartition[] partitions) =>
+        store.SaveDocumentAsync(doc with { PartitionCount = partitions.Length }, partitions);
 
-    protected static async Task<List<string>> DocIds(IMemoryStore store, string index, MemoryQuery query) =>
+    private static async Task<List<string>> DocIds(IMemoryStore store, string index, MemoryQuery query) =>
         (await store.SearchAsync(index, query)).Select(h => h.Document.DocumentId).ToList();
 
-    [Fact]
-    public async Task Save_get_list_and_delete_round_trip()
+    public static async Task Keyword_search_ignores_case(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
+        await Save(store, Doc(index, "cafe"), Part(0, "The Station Cafe"));
+
+        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("CAFE") { Mode = SearchMode.Keyword }));
+        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("station") { Mode = SearchMode.Keyword }));
+    }
+
+    public static async Task Hybrid_search_puts_a_partition_first_in_both_rankings_first_with_relevance_one(StoreContext c)
+    {
+        var store = c.Store;
+        var index = c.NewIndex();
+        await Save(store, Doc(index, "top"), Part(0, "rocket rocket launch", 1, 0));
+        await Save(store, Doc(index, "other"), Part(0, "rocket salad recipe with lots of leaves", 0, 1));
+        await Save(store, Doc(index, "vector-only"), Part(0, "a spacecraft lifting off", 0.9f, 0.1f));
+
+        var hits = await store.SearchAsync(index, new MemoryQuery("rocket") { Vector = new float[] { 1, 0 } });
+
+        Assert.Equal(3, hits.Count);
+        Assert.Equal("top", hits[0].Document.DocumentId);
+        Assert.Equal(1.0, hits[0].Relevance, 6);
+        Assert.All(hits.Skip(1), h => Assert.InRange(h.Relevance, 0.0, 0.999999));
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Relevance >= p.Second.Relevance));
+        Assert.Equal("top", Assert.Single(await store.SearchAsync(index, new MemoryQuery("rocket") { Vector = new float[] { 1, 0 }, Limit = 1 })).Document.DocumentId);
+    }
+
+    public static async Task Save_get_list_and_delete_round_trip(StoreContext c)
+    {
+        var store = c.Store;
+        var index = c.NewIndex();
         var doc = Doc(index, "doc-1", ("team", "core"), ("team", "web"), ("year", "2026")) with { SourceUrl = "https://example.com/a" };
         await store.SaveDocumentAsync(doc, [new MemoryPartition(0, "hello world", "Intro > Start", null), Part(1, "second part")]);
 
@@ -71,12 +99,11 @@ public abstract class MemoryStoreContractTests
         Assert.NotNull(await store.GetDocumentAsync(index, "doc-2"));
     }
 
-    [Fact]
-    public async Task Delete_index_removes_everything_in_it_only()
+    public static async Task Delete_index_removes_everything_in_it_only(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var a = NewIndex();
-        var b = NewIndex();
+        var store = c.Store;
+        var a = c.NewIndex();
+        var b = c.NewIndex();
         await Save(store, Doc(a, "d"), Part(0, "alpha text", 1, 0));
         await Save(store, Doc(b, "d"), Part(0, "alpha text", 1, 0));
 
@@ -93,11 +120,10 @@ public abstract class MemoryStoreContractTests
         Assert.Single(await store.SearchAsync(a, new MemoryQuery("alpha") { Vector = new float[] { 1, 0, 0 } }));
     }
 
-    [Fact]
-    public async Task Replacing_a_document_keeps_only_the_new_partitions()
+    public static async Task Replacing_a_document_keeps_only_the_new_partitions(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "doc"), Part(0, "old zebra", 1, 0), Part(1, "old giraffe", 0, 1), Part(2, "old lion", 1, 1));
         await Save(store, Doc(index, "doc") with { ContentHash = "v2" }, Part(0, "new penguin", 0, 1));
 
@@ -112,11 +138,10 @@ public abstract class MemoryStoreContractTests
         Assert.Equal("new penguin", hit.Partition.Text);
     }
 
-    [Fact]
-    public async Task Keyword_search_ranks_by_bm25_with_relevance_in_unit_range()
+    public static async Task Keyword_search_ranks_by_bm25_with_relevance_in_unit_range(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "cats"), Part(0, "Cats purr. Cats nap. Cats chase mice."));
         await Save(store, Doc(index, "dogs"), Part(0, "Dogs bark at the mailman and fetch sticks."));
         await Save(store, Doc(index, "mixed"), Part(0, "A long story about a farm with horses, cows, chickens, a tractor and one cat named Tom."));
@@ -130,46 +155,25 @@ public abstract class MemoryStoreContractTests
         Assert.Empty(await store.SearchAsync(index, new MemoryQuery("elephant") { Mode = SearchMode.Keyword }));
     }
 
-    [Fact]
-    public async Task Keyword_search_ignores_case_and_diacritics()
+    public static async Task Keyword_search_accepts_any_user_text(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
-        await Save(store, Doc(index, "cafe"), Part(0, "Le Café près de la gare"));
-
-        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("CAFE") { Mode = SearchMode.Keyword }));
-        Assert.Equal(["cafe"], await DocIds(store, index, new MemoryQuery("pres") { Mode = SearchMode.Keyword }));
-    }
-
-    [Theory]
-    [InlineData("\"")]
-    [InlineData("AND(")]
-    [InlineData("cats\" OR")]
-    [InlineData("NEAR(cats dogs")]
-    [InlineData("* ^ - + : { } ( ) [ ]")]
-    [InlineData("cats AND")]
-    [InlineData("NOT")]
-    [InlineData("col:cats")]
-    [InlineData("'; DROP TABLE documents; --")]
-    [InlineData("")]
-    [InlineData("   ")]
-    public async Task Keyword_search_accepts_any_user_text(string text)
-    {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "cats"), Part(0, "cats and more cats"));
 
-        var hits = await store.SearchAsync(index, new MemoryQuery(text) { Mode = SearchMode.Keyword });
+        foreach (var text in new[] { "\"", "AND(", "cats\" OR", "NEAR(cats dogs", "* ^ - + : { } ( ) [ ]", "cats AND", "NOT", "col:cats", "'; DROP TABLE documents; --", "", "   " })
+        {
+            var hits = await store.SearchAsync(index, new MemoryQuery(text) { Mode = SearchMode.Keyword });
+            Assert.All(hits, h => Assert.Equal("cats", h.Document.DocumentId));
+        }
 
-        Assert.All(hits, h => Assert.Equal("cats", h.Document.DocumentId));
         Assert.NotNull(await store.GetDocumentAsync(index, "cats"));
     }
 
-    [Fact]
-    public async Task Keyword_search_finds_words_wrapped_in_fts_syntax()
+    public static async Task Keyword_search_finds_words_wrapped_in_fts_syntax(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "cats"), Part(0, "cats and more cats"));
         await Save(store, Doc(index, "dogs"), Part(0, "dogs only"));
 
@@ -178,11 +182,10 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(2, (await DocIds(store, index, new MemoryQuery("cats OR dogs") { Mode = SearchMode.Keyword })).Count);
     }
 
-    [Fact]
-    public async Task Vector_search_ranks_by_cosine_similarity()
+    public static async Task Vector_search_ranks_by_cosine_similarity(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "x"), Part(0, "x", 1, 0, 0));
         await Save(store, Doc(index, "xy"), Part(0, "xy", 0.8f, 0.6f, 0));
         await Save(store, Doc(index, "y"), Part(0, "y", 0, 2, 0)); // not unit length: cosine ignores length
@@ -199,11 +202,10 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(new float[] { 0.8f, 0.6f, 0 }, hits[1].Partition.Embedding!.Value.ToArray());
     }
 
-    [Fact]
-    public async Task Vector_search_sees_later_saves_and_deletes()
+    public static async Task Vector_search_sees_later_saves_and_deletes(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         var query = new MemoryQuery("") { Mode = SearchMode.Vector, Vector = new float[] { 1, 0 } };
         await Save(store, Doc(index, "a"), Part(0, "a", 0, 1));
         Assert.Equal(["a"], await DocIds(store, index, query));
@@ -219,57 +221,20 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(["a"], await DocIds(store, index, query));
     }
 
-    [Fact]
-    public async Task Hybrid_search_fuses_keyword_and_vector_ranks()
+    public static async Task Vector_and_hybrid_modes_need_a_query_vector(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
-        // keyword "apple": d2 (three times) > d1; vector (1,0,0): d1 > d3 > d2.
-        await Save(store, Doc(index, "d1"), Part(0, "apple pie with cinnamon and a buttery crust", 1, 0, 0));
-        await Save(store, Doc(index, "d2"), Part(0, "apple apple apple", 0, 0, 1));
-        await Save(store, Doc(index, "d3"), Part(0, "banana bread", 0.9f, 0.1f, 0.05f));
-
-        var hits = await store.SearchAsync(index, new MemoryQuery("apple") { Vector = new float[] { 1, 0, 0 } });
-
-        // RRF: d1 = 1/62 + 1/61, d2 = 1/61 + 1/63, d3 = 1/62.
-        Assert.Equal(["d1", "d2", "d3"], hits.Select(h => h.Document.DocumentId));
-        var best = 2.0 / 61;
-        Assert.Equal(((1.0 / 62) + (1.0 / 61)) / best, hits[0].Relevance, 6);
-        Assert.Equal(((1.0 / 61) + (1.0 / 63)) / best, hits[1].Relevance, 6);
-        Assert.Equal((1.0 / 62) / best, hits[2].Relevance, 6);
-    }
-
-    [Fact]
-    public async Task Hybrid_search_gives_one_to_a_partition_first_in_both()
-    {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
-        await Save(store, Doc(index, "top"), Part(0, "rocket rocket launch", 1, 0));
-        await Save(store, Doc(index, "other"), Part(0, "rocket salad recipe with lots of leaves", 0, 1));
-
-        var hits = await store.SearchAsync(index, new MemoryQuery("rocket") { Vector = new float[] { 1, 0 } });
-
-        Assert.Equal("top", hits[0].Document.DocumentId);
-        Assert.Equal(1.0, hits[0].Relevance, 9);
-        Assert.Equal(61.0 / 62, hits[1].Relevance, 9); // second in both lists
-    }
-
-    [Fact]
-    public async Task Vector_and_hybrid_modes_need_a_query_vector()
-    {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "d"), Part(0, "text", 1, 0));
 
         await Assert.ThrowsAsync<ArgumentException>(() => store.SearchAsync(index, new MemoryQuery("text") { Mode = SearchMode.Vector }));
         await Assert.ThrowsAsync<ArgumentException>(() => store.SearchAsync(index, new MemoryQuery("text")));
     }
 
-    [Fact]
-    public async Task Vector_size_mismatch_is_a_clear_argument_error()
+    public static async Task Vector_size_mismatch_is_a_clear_argument_error(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "d3"), Part(0, "three", 1, 0, 0));
 
         var save = await Assert.ThrowsAsync<ArgumentException>(() => Save(store, Doc(index, "d4"), Part(0, "four", 1, 0, 0, 0)));
@@ -283,15 +248,15 @@ public abstract class MemoryStoreContractTests
         Assert.Contains("3", search.Message);
 
         // Another index learns its own size.
-        var other = NewIndex();
+        var other = c.NewIndex();
         await Save(store, Doc(other, "d4"), Part(0, "four", 1, 0, 0, 0));
         Assert.Single(await store.SearchAsync(other, new MemoryQuery("") { Mode = SearchMode.Vector, Vector = new float[] { 1, 0, 0, 0 } }));
     }
 
-    private async Task<(IMemoryStore Store, string Index)> FilterFixtureAsync()
+    private static async Task<(IMemoryStore Store, string Index)> FilterFixtureAsync(StoreContext c)
     {
-        var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "core-2026", ("team", "core"), ("year", "2026")), Part(0, "quarterly report", 1, 0));
         await Save(store, Doc(index, "core-2025", ("team", "core"), ("year", "2025"), ("status", "draft")), Part(0, "quarterly report", 1, 0));
         await Save(store, Doc(index, "web-2026", ("team", "web"), ("year", "2026")), Part(0, "quarterly report", 1, 0));
@@ -299,17 +264,13 @@ public abstract class MemoryStoreContractTests
         return (store, index);
     }
 
-    public static TheoryData<SearchMode> Modes => new() { SearchMode.Keyword, SearchMode.Vector, SearchMode.Hybrid };
-
     private static MemoryQuery FilterQuery(SearchMode mode, params MemoryFilter[] filters) =>
         new("report") { Mode = mode, Vector = new float[] { 1, 0 }, Filters = filters };
 
-    [Theory]
-    [MemberData(nameof(Modes))]
-    public async Task Filters_and_or_not_and_by_document(SearchMode mode)
+    public static async Task Filters_and_or_not_and_by_document(StoreContext c)
     {
-        var (store, index) = await FilterFixtureAsync();
-        await using (store)
+        var (store, index) = await FilterFixtureAsync(c);
+        foreach (var mode in new[] { SearchMode.Keyword, SearchMode.Vector, SearchMode.Hybrid })
         {
             async Task<List<string>> Run(params MemoryFilter[] filters) => (await DocIds(store, index, FilterQuery(mode, filters))).Order().ToList();
 
@@ -329,11 +290,10 @@ public abstract class MemoryStoreContractTests
         }
     }
 
-    [Fact]
-    public async Task Filters_reach_past_many_better_unfiltered_candidates()
+    public static async Task Filters_reach_past_many_better_unfiltered_candidates(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         for (var i = 0; i < 60; i++)
         {
             await Save(store, Doc(index, $"noise-{i:D2}", ("kind", "noise")), Part(0, "needle needle needle", 1, 0));
@@ -348,11 +308,10 @@ public abstract class MemoryStoreContractTests
         }
     }
 
-    [Fact]
-    public async Task Min_relevance_drops_weaker_hits()
+    public static async Task Min_relevance_drops_weaker_hits(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "x"), Part(0, "x", 1, 0));
         await Save(store, Doc(index, "xy"), Part(0, "xy", 0.8f, 0.6f));
         await Save(store, Doc(index, "y"), Part(0, "y", 0, 1));
@@ -365,11 +324,10 @@ public abstract class MemoryStoreContractTests
         Assert.Empty(await store.SearchAsync(index, new MemoryQuery("xy") { Mode = SearchMode.Keyword, MinRelevance = keyword[0].Relevance + 1e-9 }));
     }
 
-    [Fact]
-    public async Task Limit_caps_the_results_keeping_the_best()
+    public static async Task Limit_caps_the_results_keeping_the_best(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         for (var i = 0; i < 8; i++)
         {
             await Save(store, Doc(index, $"d{i}"), Part(0, string.Join(' ', Enumerable.Repeat("word", i + 1)) + " filler text here", 1, i));
@@ -381,12 +339,11 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(8, (await DocIds(store, index, new MemoryQuery("word") { Mode = SearchMode.Keyword })).Count);
     }
 
-    [Fact]
-    public async Task Indexes_are_isolated()
+    public static async Task Indexes_are_isolated(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var a = NewIndex();
-        var b = NewIndex();
+        var store = c.Store;
+        var a = c.NewIndex();
+        var b = c.NewIndex();
         await Save(store, Doc(a, "same-id", ("owner", "a")), Part(0, "shared words in a", 1, 0));
         await Save(store, Doc(b, "same-id", ("owner", "b")), Part(0, "shared words in b", 1, 0), Part(1, "more b", 0, 1));
 
@@ -402,11 +359,10 @@ public abstract class MemoryStoreContractTests
         Assert.Equal(2, (await store.SearchAsync(b, new MemoryQuery("") { Mode = SearchMode.Vector, Vector = new float[] { 1, 0 } })).Count);
     }
 
-    [Fact]
-    public async Task Cancelled_calls_throw_and_change_nothing()
+    public static async Task Cancelled_calls_throw_and_change_nothing(StoreContext c)
     {
-        await using var store = await CreateStoreAsync();
-        var index = NewIndex();
+        var store = c.Store;
+        var index = c.NewIndex();
         await Save(store, Doc(index, "d"), Part(0, "original"));
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
