@@ -26,6 +26,28 @@ public sealed class SkAgentsOptions
 
     /// <summary>Gets the memory (RAG) settings.</summary>
     public MemorySettings Memory { get; init; } = new();
+
+    /// <summary>Gets the web-fetching settings shared by everything that reads web pages (memory import, the web plugin).</summary>
+    public WebSettings Web { get; init; } = new();
+}
+
+/// <summary>How web pages are fetched (<c>SkAgents:Web</c>): one SSRF-guarded fetcher serves the whole host.</summary>
+public sealed class WebSettings
+{
+    /// <summary>
+    /// Gets the networks (CIDR, e.g. <c>10.1.0.0/16</c>, or single addresses) that may be fetched although they are private,
+    /// loopback or link-local. Empty by default: only public internet addresses.
+    /// </summary>
+    public IList<string> AllowedNetworks { get; } = [];
+
+    /// <summary>Gets or sets the largest response body, in bytes. Default 5 MiB.</summary>
+    public long MaxResponseBytes { get; set; } = 5 * 1024 * 1024;
+
+    /// <summary>Gets or sets the time limit for one fetch including redirects, in seconds. Default 30.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets how many redirects a fetch follows. Default 5.</summary>
+    public int MaxRedirects { get; set; } = 5;
 }
 
 /// <summary>Which store holds memory.</summary>

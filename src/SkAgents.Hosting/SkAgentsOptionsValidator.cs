@@ -92,6 +92,20 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Memory:WeaviateEndpoint is '{options.Memory.WeaviateEndpoint}'; the Weaviate store needs an absolute http or https URL (for example http://127.0.0.1:8080/).");
         }
 
+        if (options.Web.MaxResponseBytes <= 0 || options.Web.TimeoutSeconds <= 0 || options.Web.MaxRedirects < 0)
+        {
+            failures.Add("SkAgents:Web:MaxResponseBytes and TimeoutSeconds must be positive, and MaxRedirects not negative.");
+        }
+
+        try
+        {
+            _ = new SkAgents.Web.NetworkAddressPolicy(options.Web.AllowedNetworks);
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add($"SkAgents:Web:AllowedNetworks: {ex.Message}");
+        }
+
         if (options.Prompts.Directory is { } prompts && !Directory.Exists(prompts))
         {
             failures.Add($"SkAgents:Prompts:Directory is '{prompts}', which is not an existing folder.");

@@ -17,6 +17,7 @@ using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
 using SkAgents.Prompts;
+using SkAgents.Web;
 
 namespace SkAgents.Hosting;
 
@@ -106,6 +107,23 @@ public static class SkAgentsServiceCollectionExtensions
         });
         services.TryAddSingleton(sp =>
         {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Web;
+            var options = new WebFetcherOptions
+            {
+                MaxResponseBytes = settings.MaxResponseBytes,
+                Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
+                MaxRedirects = settings.MaxRedirects,
+                UserAgent = $"SkAgents/{typeof(SkAgentsOptions).Assembly.GetName().Version?.ToString(3)}",
+            };
+            foreach (var network in settings.AllowedNetworks)
+            {
+                options.AllowedNetworks.Add(network);
+            }
+
+            return new WebFetcher(options, sp.GetService<ILogger<WebFetcher>>());
+        });
+        services.TryAddSingleton(sp =>
+        {
             var options = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
             var model = options.Model;
             // Memory works without models: keyword search and extractive answers. Use what is configured.
@@ -117,7 +135,8 @@ public static class SkAgentsServiceCollectionExtensions
                 hasChat ? sp.GetRequiredService<IChatClient>() : null,
                 sp.GetRequiredService<IPromptCatalog>(),
                 new MemoryOptions { DefaultIndex = options.Memory.DefaultIndex },
-                logger: sp.GetService<ILogger<MemoryService>>());
+                logger: sp.GetService<ILogger<MemoryService>>(),
+                webFetcher: sp.GetRequiredService<WebFetcher>());
         });
 
         var builder = new SkAgentsBuilder(services);

@@ -273,6 +273,19 @@ public sealed partial class MemoryService
     public Task<bool> DeleteDocumentAsync(string documentId, string? index = null, CancellationToken cancellationToken = default) =>
         _store.DeleteDocumentAsync(IndexOrDefault(index), documentId, cancellationToken);
 
+    /// <summary>Lists the indexes that hold documents.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    /// <returns>The index names.</returns>
+    public Task<IReadOnlyList<string>> ListIndexesAsync(CancellationToken cancellationToken = default) =>
+        _store.ListIndexesAsync(cancellationToken);
+
+    /// <summary>Deletes an index with all its documents.</summary>
+    /// <param name="index">The index; the default one when null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the index is gone.</returns>
+    public Task DeleteIndexAsync(string? index = null, CancellationToken cancellationToken = default) =>
+        _store.DeleteIndexAsync(IndexOrDefault(index), cancellationToken);
+
     private async Task<IReadOnlyList<ScoredPartition>> SearchPartitionsAsync(string query, string? index, IReadOnlyList<MemoryFilter>? filters, double minRelevance, int limit, SearchMode? mode, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);

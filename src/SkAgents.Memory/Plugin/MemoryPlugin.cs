@@ -9,7 +9,7 @@ namespace SkAgents.Memory.Plugin;
 /// their sources so the model can cite them.
 /// </summary>
 [Plugin("memory")]
-[Description("Long-term memory over the user's documents: search, ask with cited sources, save text.")]
+[Description("Long-term memory over the user's documents: search, ask with cited sources, save text and web pages.")]
 public sealed class MemoryPlugin
 {
     private readonly MemoryService _memory;
@@ -76,6 +76,28 @@ public sealed class MemoryPlugin
     {
         var tags = ParseTag(tag) is { } pair ? new Dictionary<string, IReadOnlyList<string>> { [pair.Key] = [pair.Value] } : null;
         return _memory.ImportTextAsync(text, documentId, tags, index, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Saves a web page's main content into memory.</summary>
+    /// <param name="url">The page.</param>
+    /// <param name="tag">An optional tag, key=value.</param>
+    /// <param name="index">The index.</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>The document id and whether it was written (unchanged pages are not written again).</returns>
+    [Description("Fetches a web page (http or https) and saves its main content into the user's memory, citing the page's URL later. Private and local network addresses are refused.")]
+    public Task<ImportResult> SaveWebPageAsync(
+        [Description("The page's absolute http or https URL.")] string url,
+        [Description("Optional tag as key=value.")] string? tag = null,
+        [Description("The index; the default one when omitted.")] string? index = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            throw new ArgumentException($"'{url}' is not an absolute URL.", nameof(url));
+        }
+
+        var tags = ParseTag(tag) is { } pair ? new Dictionary<string, IReadOnlyList<string>> { [pair.Key] = [pair.Value] } : null;
+        return _memory.ImportWebPageAsync(uri, tags: tags, index: index, cancellationToken: cancellationToken);
     }
 
     private static List<MemoryFilter>? Filters(string? tag) => ParseTag(tag) is { } pair ? [MemoryFilter.ByTag(pair.Key, pair.Value)] : null;
