@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -85,6 +86,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private volatile bool _disposed;
     private long _writes;
     private LengthStatistics? _lengthStatistics;
+    private TermStatistics? _termStatistics;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteMemoryStore"/> class; the file is opened on first use.</summary>
     /// <param name="options">The options; null uses the defaults.</param>
@@ -594,20 +596,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private async Task<(long Documents, Dictionary<string, long> Frequencies, double AverageLength)> KeywordStatisticsAsync(
         SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
     {
-        var frequencies = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT j.value, COALESCE(v.doc, 0) FROM json_each($terms) j LEFT JOIN partitions_vocab v ON v.term = j.value";
-        command.Parameters.AddWithValue("$terms", JsonSerializer.Serialize(terms));
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                frequencies[reader.GetString(0)] = reader.GetInt64(1);
-            }
-        }
-
+        var (frequencies, _) = await DocumentFrequenciesAsync(connection, transaction, terms, cancellationToken).ConfigureAwait(false);
         var writes = Interlocked.Read(ref _writes);
         var cached = _lengthStatistics;
         if (cached is null || cached.Writes != writes)
@@ -630,6 +619,71 @@ public sealed class SqliteMemoryStore : IMemoryStore
     }
 
     private sealed record LengthStatistics(long Writes, long Partitions, long Tokens);
+
+    /// <summary>Document frequencies of terms, cached until this store's next write (counts read from fts5vocab).</summary>
+    private sealed class TermStatistics(long writes, long partitions)
+    {
+        public long Writes { get; } = writes;
+
+        public long Partitions { get; } = partitions;
+
+        public ConcurrentDictionary<string, long> Frequencies { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Returns how many partitions hold each term, and how many partitions there are. fts5vocab counts a term's partitions
+    /// by reading its whole posting list, which for common words costs as much as a search, so counts are cached until the
+    /// next write through this store (writes by another process show up after this store's next write).
+    /// </summary>
+    private async Task<(Dictionary<string, long> Frequencies, long Partitions)> DocumentFrequenciesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyCollection<string> terms, CancellationToken cancellationToken)
+    {
+        var writes = Interlocked.Read(ref _writes);
+        var statistics = _termStatistics;
+        if (statistics is null || statistics.Writes != writes || statistics.Frequencies.Count > 100_000)
+        {
+            using var count = connection.CreateCommand();
+            count.Transaction = transaction;
+            count.CommandText = "SELECT count(*) FROM partitions";
+            var partitions = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            _termStatistics = statistics = new TermStatistics(writes, partitions);
+        }
+
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var term in terms)
+        {
+            if (statistics.Frequencies.TryGetValue(term, out var known))
+            {
+                result[term] = known;
+            }
+            else
+            {
+                missing.Add(term);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT j.value, COALESCE(v.doc, 0) FROM json_each($terms) j LEFT JOIN partitions_vocab v ON v.term = j.value";
+            command.Parameters.AddWithValue("$terms", JsonSerializer.Serialize(missing));
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var term = reader.GetString(0);
+                    var documents = reader.GetInt64(1);
+                    result[term] = documents;
+                    statistics.Frequencies[term] = documents;
+                }
+            }
+        }
+
+        return (result, statistics.Partitions);
+    }
 
     /// <summary>Escapes free text into a safe FTS5 query: every word (run of letters, digits and marks) is quoted, and the words are ORed.</summary>
     /// <param name="text">The user's text.</param>
@@ -677,7 +731,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
     /// <see cref="CommonTermShare"/> of all partitions ("the", "and": they barely change BM25's order but make it score
     /// nearly every partition; when every term is that common, all are kept) and orders the rest rarest first.
     /// </summary>
-    private static async Task<KeywordPlan> PlanKeywordQueryAsync(SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
+    private async Task<KeywordPlan> PlanKeywordQueryAsync(SqliteConnection connection, SqliteTransaction transaction, List<string> terms, CancellationToken cancellationToken)
     {
         var normalized = terms.Select(NormalizeTerm).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         if (normalized.Count == 0)
@@ -685,38 +739,29 @@ public sealed class SqliteMemoryStore : IMemoryStore
             return new KeywordPlan([], 0);
         }
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText =
-            """
-            SELECT j.value, COALESCE(v.doc, 0), (SELECT count(*) FROM partitions)
-            FROM json_each($terms) j LEFT JOIN partitions_vocab v ON v.term = j.value
-            """;
-        command.Parameters.AddWithValue("$terms", JsonSerializer.Serialize(normalized));
-        var frequencies = new List<(string Term, long Documents)>();
-        long total = 0;
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                frequencies.Add((reader.GetString(0), reader.GetInt64(1)));
-                total = reader.GetInt64(2);
-            }
-        }
+        var (counts, total) = await DocumentFrequenciesAsync(connection, transaction, normalized, cancellationToken).ConfigureAwait(false);
+        var frequencies = normalized.Select(t => (Term: t, Documents: counts.GetValueOrDefault(t))).ToList();
 
         // Terms found nowhere cannot match; they only cost a lookup.
         frequencies.RemoveAll(f => f.Documents == 0);
         frequencies.Sort((a, b) => a.Documents != b.Documents ? a.Documents.CompareTo(b.Documents) : string.CompareOrdinal(a.Term, b.Term));
 
         // Small collections are cheap to score in full, and there every word looks "common".
-        if (total >= CommonTermMinimumPartitions && frequencies.Count > 1)
+        if (total >= CommonTermMinimumPartitions && frequencies.Count > 0)
         {
             var kept = frequencies.Where(f => f.Documents <= total * CommonTermShare).ToList();
-            if (kept.Count > 0)
+            if (kept.Count == 0)
             {
-                frequencies = kept;
+                // Only common words. FTS5's bm25 gives words in half the partitions or more an IDF of 10⁻⁶ (no say in the
+                // order) yet reads their whole posting lists to find that out; rank by the others, or not at all.
+                kept = frequencies.Where(f => f.Documents * 2 < total).ToList();
+                if (kept.Count == 0)
+                {
+                    return new KeywordPlan(frequencies, total) { Unranked = true };
+                }
             }
+
+            frequencies = kept;
         }
 
         return new KeywordPlan(frequencies, total);
@@ -730,6 +775,8 @@ public sealed class SqliteMemoryStore : IMemoryStore
     /// with the remaining terms among partitions without it. Every stage's query names each term exactly once (required,
     /// optional, or excluded under NOT), so each hit's score is the exact BM25 of the whole OR query; what is approximate is
     /// only which partitions get scored. When every stage runs to the end, every matching partition has been scored.
+    /// When even all the terms together match more than the budget (a query of very common words only), a window of the
+    /// newest partitions sized to the budget is scored, widened fourfold until enough hits come back.
     /// </summary>
     private static async Task<List<(long Id, double Score)>> BoundedKeywordSearchAsync(
         SqliteConnection connection, SqliteTransaction transaction, string index, KeywordPlan plan, List<MemoryFilter>? filters, int limit,
@@ -737,23 +784,37 @@ public sealed class SqliteMemoryStore : IMemoryStore
     {
         var hits = new List<(long Id, double Score)>();
         var excluded = new List<string>();
+        var span = await RowidSpanAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var remaining = plan.Terms.Select(t => t.Term).ToList();
         var frequencies = plan.Terms.Select(t => t.Documents).ToList();
         while (remaining.Count > 0)
         {
             var run = 1;
-            double estimate = frequencies[0];
-            while (estimate > KeywordMatchBudget && run < remaining.Count)
+            while (Estimate(frequencies, run, plan.Total) > KeywordMatchBudget && run < remaining.Count)
             {
-                estimate *= (double)frequencies[run] / Math.Max(1, plan.Total);
                 run++;
             }
 
             List<(long Id, double Score)> stage;
             while (true)
             {
-                stage = await RankStageAsync(
-                    connection, transaction, index, remaining.Take(run).ToList(), remaining.Skip(run).ToList(), excluded, filters, limit, cancellationToken).ConfigureAwait(false);
+                // When even the longest run of required terms matches more than the budget (queries of very common words
+                // only), score a window of the newest partitions sized to the budget, widening it until enough hits come back.
+                var fraction = Math.Min(1.0, KeywordMatchBudget / Math.Max(1.0, Estimate(frequencies, run, plan.Total)));
+                while (true)
+                {
+                    var from = fraction >= 1 ? long.MinValue : span.Max - (long)((span.Max - span.Min + 1) * fraction);
+                    stage = await RankStageAsync(
+                        connection, transaction, index, remaining.Take(run).ToList(), remaining.Skip(run).ToList(), excluded, from, filters, limit, cancellationToken)
+                        .ConfigureAwait(false);
+                    if (hits.Count + stage.Count >= limit || fraction >= 1)
+                    {
+                        break;
+                    }
+
+                    fraction = Math.Min(1.0, fraction * 4);
+                }
+
                 if (hits.Count + stage.Count >= limit || run == 1)
                 {
                     break;
@@ -779,12 +840,81 @@ public sealed class SqliteMemoryStore : IMemoryStore
     }
 
     /// <summary>
+    /// For queries made only of words found in half the partitions or more: the newest partitions holding all of them (or,
+    /// when too few do, any of them), with equal scores; keyword mode then orders them by <see cref="Bm25"/>.
+    /// </summary>
+    private static async Task<List<(long Id, double Score)>> NewestMatchesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, KeywordPlan plan, List<MemoryFilter>? filters, int limit,
+        CancellationToken cancellationToken)
+    {
+        var hits = new List<(long Id, double Score)>();
+        foreach (var op in new[] { " AND ", " OR " })
+        {
+            hits.Clear();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var filterSql = BuildFilterSql(command, "p", filters);
+            command.CommandText =
+                $"""
+                 SELECT p.id FROM partitions_fts f JOIN partitions p ON p.id = f.rowid
+                 WHERE partitions_fts MATCH $q AND p.idx = $idx AND ({filterSql})
+                 ORDER BY f.rowid DESC
+                 LIMIT $limit
+                 """;
+            command.Parameters.AddWithValue("$q", string.Join(op, plan.Terms.Select(t => "\"" + t.Term + "\"")));
+            command.Parameters.AddWithValue("$idx", index);
+            command.Parameters.AddWithValue("$limit", limit);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    hits.Add((reader.GetInt64(0), 0));
+                }
+            }
+
+            if (hits.Count >= limit)
+            {
+                break;
+            }
+        }
+
+        return hits;
+    }
+
+    /// <summary>Estimates how many partitions hold all of the first <paramref name="run"/> terms (independence assumption).</summary>
+    private static double Estimate(List<long> frequencies, int run, long total)
+    {
+        double estimate = frequencies[0];
+        for (var i = 1; i < run; i++)
+        {
+            estimate *= (double)frequencies[i] / Math.Max(1, total);
+        }
+
+        return estimate;
+    }
+
+    private static async Task<(long Min, long Max)> RowidSpanAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // Two subqueries: SQLite answers a lone min() or max() of the rowid from the b-tree edge, but scans the table for both at once.
+        command.CommandText = "SELECT COALESCE((SELECT min(id) FROM partitions), 0), COALESCE((SELECT max(id) FROM partitions), 0)";
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+    }
+
+    /// <summary>
     /// Scores, with FTS5's bm25, the partitions that hold every <paramref name="required"/> term and no
     /// <paramref name="excluded"/> one, in two queries (with and without any optional term) so that each term appears once.
     /// </summary>
     private static async Task<List<(long Id, double Score)>> RankStageAsync(
         SqliteConnection connection, SqliteTransaction transaction, string index, List<string> required, List<string> optional, List<string> excluded,
-        List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
+        long fromRowid, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
     {
         static string Quote(string term) => "\"" + term + "\"";
         static string Or(IEnumerable<string> terms) => "(" + string.Join(" OR ", terms.Select(Quote)) + ")";
@@ -803,46 +933,68 @@ public sealed class SqliteMemoryStore : IMemoryStore
             withoutOptional = $"({all} NOT {Or(optional.Concat(excluded))})";
         }
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var filterSql = BuildFilterSql(command, "p", filters);
-        var second = withoutOptional is null ? string.Empty : "UNION ALL SELECT rowid, rank FROM partitions_fts WHERE partitions_fts MATCH $q2";
-        command.CommandText =
-            $"""
-             WITH m AS (
-                 SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q1
-                 {second})
-             SELECT m.id, m.score
-             FROM m JOIN partitions p ON p.id = m.id
-             WHERE p.idx = $idx AND ({filterSql})
-             ORDER BY m.score, m.id
-             LIMIT $limit
-             """;
-        command.Parameters.AddWithValue("$q1", withOptional);
-        if (withoutOptional is not null)
-        {
-            command.Parameters.AddWithValue("$q2", withoutOptional);
-        }
-
-        command.Parameters.AddWithValue("$idx", index);
-        command.Parameters.AddWithValue("$limit", limit);
+        // Rank inside FTS5 and join only the top rows (joining every match would read each matching partition's row);
+        // the full-text table serves every index, so fetch more than asked and widen until enough rows pass.
+        var fetch = Math.Max(limit * 4, 64);
         var hits = new List<(long Id, double Score)>();
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        while (true)
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            hits.Clear();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var filterSql = BuildFilterSql(command, "p", filters);
+            var second = withoutOptional is null
+                ? string.Empty
+                : "UNION ALL SELECT * FROM (SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q2 AND rowid >= $from ORDER BY rank LIMIT $fetch)";
+            command.CommandText =
+                $"""
+                 WITH m AS (
+                     SELECT * FROM (SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q1 AND rowid >= $from ORDER BY rank LIMIT $fetch)
+                     {second})
+                 SELECT m.id, m.score, (p.id IS NOT NULL AND p.idx = $idx AND ({filterSql})) AS ok
+                 FROM m LEFT JOIN partitions p ON p.id = m.id
+                 ORDER BY m.score, m.id
+                 """;
+            command.Parameters.AddWithValue("$q1", withOptional);
+            if (withoutOptional is not null)
             {
-                // bm25() is negative, lower is better: flip it to a positive score.
-                hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+                command.Parameters.AddWithValue("$q2", withoutOptional);
             }
-        }
 
-        return hits;
+            command.Parameters.AddWithValue("$idx", index);
+            command.Parameters.AddWithValue("$fetch", fetch);
+            command.Parameters.AddWithValue("$from", fromRowid);
+            var fetched = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    fetched++;
+                    if (hits.Count < limit && reader.GetInt64(2) == 1)
+                    {
+                        // bm25() is negative, lower is better: flip it to a positive score.
+                        hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+                    }
+                }
+            }
+
+            // Each query returned fewer than it was allowed: nothing more to find.
+            if (hits.Count >= limit || fetched < fetch)
+            {
+                return hits;
+            }
+
+            fetch = checked(fetch * 8);
+        }
     }
 
     /// <summary>A planned keyword query: the terms to rank by, rarest first, with their document frequencies.</summary>
     private sealed record KeywordPlan(List<(string Term, long Documents)> Terms, long Total)
     {
+        /// <summary>Gets whether every term is in half the partitions or more, so BM25 cannot order the matches.</summary>
+        public bool Unranked { get; init; }
+
         /// <summary>Gets the FTS5 query that ORs every term (quoted: terms hold no syntax).</summary>
         public string? OrQuery => ToFtsQuery(Terms.Select(t => t.Term).ToList());
 
@@ -902,7 +1054,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
             .ToList();
     }
 
-    private static async Task<List<(long Id, double Score)>> KeywordSearchAsync(
+    private async Task<List<(long Id, double Score)>> KeywordSearchAsync(
         SqliteConnection connection, SqliteTransaction transaction, string index, string? text, List<MemoryFilter>? filters, int limit, CancellationToken cancellationToken)
     {
         var plan = await PlanKeywordQueryAsync(connection, transaction, ExtractTerms(text), cancellationToken).ConfigureAwait(false);
@@ -911,6 +1063,11 @@ public sealed class SqliteMemoryStore : IMemoryStore
         if (fts is null)
         {
             return hits;
+        }
+
+        if (plan.Unranked)
+        {
+            return await NewestMatchesAsync(connection, transaction, index, plan, filters, limit, cancellationToken).ConfigureAwait(false);
         }
 
         if (plan.MatchCount > KeywordMatchBudget)

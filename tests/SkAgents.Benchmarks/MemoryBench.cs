@@ -110,7 +110,16 @@ internal static class MemoryBench
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
             {
-                Directory.Delete(root, recursive: true);
+                // SKAGENTS_BENCH_KEEP_DB=1 keeps the databases (and the queries) for looking into a slow query by hand.
+                if (Environment.GetEnvironmentVariable("SKAGENTS_BENCH_KEEP_DB") == "1")
+                {
+                    File.WriteAllLines(Path.Combine(root, "queries.txt"), queryTexts);
+                    Console.WriteLine($"Kept the databases in {root}");
+                }
+                else
+                {
+                    Directory.Delete(root, recursive: true);
+                }
             }
             catch (IOException)
             {

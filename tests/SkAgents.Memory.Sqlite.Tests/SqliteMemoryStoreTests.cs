@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SkAgents.Memory.Contract;
 using SkAgents.Memory.Storage;
@@ -156,6 +157,14 @@ public sealed class SqliteMemoryStoreTests : IDisposable
         Assert.Equal(20, mixed.Count);
         Assert.All(mixed.Take(10), h => Assert.StartsWith("unrelated", h.Partition.Text, StringComparison.Ordinal));
         Assert.All(mixed.Skip(10), h => Assert.Contains(Quad, w => h.Partition.Text.EndsWith(" " + w, StringComparison.Ordinal)));
+
+        // A word in every partition (3,000 matches, over the budget, nothing rarer to require): the newest partitions are
+        // scored, about the budget's worth, and the results come from them.
+        var universal = await store.SearchAsync(index, new MemoryQuery("filler") { Mode = SearchMode.Keyword, Limit = 10 });
+        Assert.Equal(10, universal.Count);
+        Assert.All(universal, h => Assert.True(
+            int.Parse(h.Partition.Text.Split(' ').First(w => w.Length > 0 && char.IsDigit(w[0])), CultureInfo.InvariantCulture) >= 999,
+            $"'{h.Partition.Text}' is older than the scored window"));
     }
 
     private static readonly string[] Quad = ["gamma", "delta", "epsilon", "zeta"];
