@@ -80,6 +80,8 @@ public static class SkAgentsCli
         root.Add(Commands.TokensCommand.Create(context));
         root.Add(Commands.ModelsCommand.Create(context));
         root.Add(Commands.MemoryCommand.Create(context));
+        root.Add(Commands.WebCommand.Create(context));
+        root.Add(Commands.NotionCommand.Create(context));
         return root;
     }
 

@@ -49,6 +49,10 @@ public static class SkAgentsConfiguration
         new("SKAGENTS_EMBEDDING_MODEL", "SkAgents:Model:EmbeddingModel"),
         new("SKAGENTS_MODEL_DIR", "SkAgents:Model:LocalDirectory"),
         new("SKAGENTS_EMBEDDING_DIR", "SkAgents:Model:EmbeddingDirectory"),
+        new("BRAVE_API_KEY", "SkAgents:Plugins:Web:BraveApiKey"),
+        new("TAVILY_API_KEY", "SkAgents:Plugins:Web:TavilyApiKey"),
+        new("SEARXNG_URL", "SkAgents:Plugins:Web:SearxngUrl"),
+        new("NOTION_TOKEN", "SkAgents:Plugins:Notion:Token"),
     ];
 
     /// <summary>

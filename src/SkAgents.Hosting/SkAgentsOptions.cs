@@ -1,4 +1,5 @@
 using SkAgents.Connectors.OpenAI;
+using SkAgents.Plugins.Web.Search;
 
 namespace SkAgents.Hosting;
 
@@ -161,6 +162,12 @@ public sealed class PluginSettings
 
     /// <summary>Gets the memory plugin's settings.</summary>
     public MemoryPluginSettings Memory { get; init; } = new();
+
+    /// <summary>Gets the web plugin's settings.</summary>
+    public WebPluginSettings Web { get; init; } = new();
+
+    /// <summary>Gets the Notion plugin's settings.</summary>
+    public NotionPluginSettings Notion { get; init; } = new();
 }
 
 /// <summary>The memory plugin's settings.</summary>
@@ -168,6 +175,22 @@ public sealed class MemoryPluginSettings
 {
     /// <summary>Gets or sets whether the agent can search, ask and save memory. Default true.</summary>
     public bool Enabled { get; set; } = true;
+}
+
+/// <summary>The Notion plugin's settings (<c>SkAgents:Plugins:Notion</c>; the token also from <c>NOTION_TOKEN</c>).</summary>
+public sealed class NotionPluginSettings
+{
+    /// <summary>Gets or sets whether the agent gets the Notion tools when a token is set. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the integration token (<c>ntn_…</c>). Secret: never logged, redacted by <c>config show</c>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Gets or sets the <c>Notion-Version</c>. Default 2025-09-03 (data sources); 2022-06-28 and 2026-03-11 also work.</summary>
+    public string Version { get; set; } = SkAgents.Plugins.Notion.NotionVersions.Default;
+
+    /// <summary>Gets or sets the API base URL. Default <c>https://api.notion.com/v1/</c>.</summary>
+    public Uri BaseUrl { get; set; } = SkAgents.Plugins.Notion.NotionClientOptions.DefaultBaseUrl;
 }
 
 /// <summary>The time plugin's settings.</summary>
@@ -201,4 +224,75 @@ public sealed class PromptSettings
 
     /// <summary>Gets or sets whether prompt functions are also offered to the agent as tools (<c>prompts_*</c>). Default true.</summary>
     public bool ExposeAsTools { get; set; } = true;
+}
+
+/// <summary>
+/// The web plugin's settings (<c>SkAgents:Plugins:Web</c>): the search provider, its key and the answer limits. Keys
+/// also come from <c>BRAVE_API_KEY</c>, <c>TAVILY_API_KEY</c> and <c>SEARXNG_URL</c>. Page fetching (size cap, time
+/// limit, redirects, <c>AllowedNetworks</c>) is set once for the host in <see cref="WebSettings"/> (<c>SkAgents:Web</c>).
+/// </summary>
+public sealed class WebPluginSettings
+{
+    /// <summary>
+    /// Gets or sets whether the agent gets the <c>web_*</c> tools. When unset, the plugin is on exactly when a search
+    /// provider is configured; <see langword="true"/> turns it on without one (<c>web_fetch</c> works, searches fail
+    /// with a message saying what to configure).
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>Gets or sets the search provider; when unset, the first of Brave, Tavily, SearXNG that has a key (or URL) configured.</summary>
+    public WebSearchProviderKind? Provider { get; set; }
+
+    /// <summary>Gets or sets the provider's API key (overrides <see cref="BraveApiKey"/> and <see cref="TavilyApiKey"/>).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the provider's base URL (required for SearXNG; overrides Brave's and Tavily's public endpoints).</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets the Brave Search API key (<c>BRAVE_API_KEY</c>).</summary>
+    public string? BraveApiKey { get; set; }
+
+    /// <summary>Gets or sets the Tavily API key (<c>TAVILY_API_KEY</c>).</summary>
+    public string? TavilyApiKey { get; set; }
+
+    /// <summary>Gets or sets the base URL of a SearXNG instance (<c>SEARXNG_URL</c>).</summary>
+    public Uri? SearxngUrl { get; set; }
+
+    /// <summary>Gets or sets the most results <c>web_search</c> returns (1–20). Default 10.</summary>
+    public int MaxResults { get; set; } = 10;
+
+    /// <summary>Gets or sets how many top results <c>web_answer</c> reads (1–10). Default 4.</summary>
+    public int AnswerPages { get; set; } = 4;
+
+    /// <summary>Gets or sets the most characters of page text <c>web_fetch</c> returns. Default 20,000.</summary>
+    public int MaxFetchCharacters { get; set; } = 20_000;
+
+    /// <summary>Gets the provider in effect: <see cref="Provider"/>, or the first one with a key (or URL) configured.</summary>
+    /// <returns>The provider, or null when none is configured.</returns>
+    public WebSearchProviderKind? ResolveProvider() =>
+        Provider
+        ?? (!string.IsNullOrWhiteSpace(BraveApiKey) ? WebSearchProviderKind.Brave
+            : !string.IsNullOrWhiteSpace(TavilyApiKey) ? WebSearchProviderKind.Tavily
+            : SearxngUrl is not null ? WebSearchProviderKind.SearXNG
+            : null);
+
+    /// <summary>Gets the API key for a provider: <see cref="ApiKey"/>, else the provider's own key.</summary>
+    /// <param name="provider">The provider.</param>
+    /// <returns>The key, or null.</returns>
+    public string? ResolveApiKey(WebSearchProviderKind provider) =>
+        !string.IsNullOrWhiteSpace(ApiKey) ? ApiKey
+        : provider switch
+        {
+            WebSearchProviderKind.Brave => BraveApiKey,
+            WebSearchProviderKind.Tavily => TavilyApiKey,
+            _ => null,
+        };
+
+    /// <summary>Gets the base URL for a provider: <see cref="Endpoint"/>, else (SearXNG) <see cref="SearxngUrl"/>; null means the public endpoint.</summary>
+    /// <param name="provider">The provider.</param>
+    /// <returns>The URL, or null.</returns>
+    public Uri? ResolveEndpoint(WebSearchProviderKind provider) => Endpoint ?? (provider == WebSearchProviderKind.SearXNG ? SearxngUrl : null);
+
+    /// <summary>Gets whether the plugin is on (see <see cref="Enabled"/>).</summary>
+    public bool IsEnabled => Enabled ?? ResolveProvider() is not null;
 }

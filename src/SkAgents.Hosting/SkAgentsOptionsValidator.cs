@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SkAgents.Plugins.Web.Search;
 
 namespace SkAgents.Hosting;
 
@@ -106,9 +107,22 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Web:AllowedNetworks: {ex.Message}");
         }
 
+        ValidateWeb(options.Plugins.Web, failures);
+
         if (options.Prompts.Directory is { } prompts && !Directory.Exists(prompts))
         {
             failures.Add($"SkAgents:Prompts:Directory is '{prompts}', which is not an existing folder.");
+        }
+
+        var notion = options.Plugins.Notion;
+        if (!SkAgents.Plugins.Notion.NotionVersions.IsWellFormed(notion.Version))
+        {
+            failures.Add($"SkAgents:Plugins:Notion:Version is '{notion.Version}'; use a Notion API version date: 2025-09-03 (default), 2026-03-11 or 2022-06-28.");
+        }
+
+        if (notion.BaseUrl is not { IsAbsoluteUri: true } notionUrl || (notionUrl.Scheme != Uri.UriSchemeHttp && notionUrl.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"SkAgents:Plugins:Notion:BaseUrl is '{notion.BaseUrl}', which is not an absolute http or https URL (default https://api.notion.com/v1/).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -139,6 +153,53 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions), failures);
+        }
+    }
+
+    private static void ValidateWeb(WebPluginSettings web, List<string> failures)
+    {
+        if (web.Provider is { } kind && !Enum.IsDefined(kind))
+        {
+            failures.Add($"SkAgents:Plugins:Web:Provider is '{kind}'; use Brave, Tavily or SearXNG.");
+        }
+
+        if (web.Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"SkAgents:Plugins:Web:Endpoint is '{endpoint}', which is not an absolute http or https URL.");
+        }
+
+        if (web.SearxngUrl is { } searxng && (!searxng.IsAbsoluteUri || (searxng.Scheme != Uri.UriSchemeHttp && searxng.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"SkAgents:Plugins:Web:SearxngUrl (SEARXNG_URL) is '{searxng}', which is not an absolute http or https URL.");
+        }
+
+        if (web.IsEnabled && web.ResolveProvider() is { } provider && Enum.IsDefined(provider))
+        {
+            if (provider != WebSearchProviderKind.SearXNG && string.IsNullOrWhiteSpace(web.ResolveApiKey(provider)))
+            {
+                var variable = provider == WebSearchProviderKind.Brave ? "BRAVE_API_KEY" : "TAVILY_API_KEY";
+                failures.Add($"SkAgents:Plugins:Web:Provider is {provider} but no API key is set: set SkAgents:Plugins:Web:ApiKey or {variable}.");
+            }
+
+            if (provider == WebSearchProviderKind.SearXNG && web.ResolveEndpoint(provider) is null)
+            {
+                failures.Add("SkAgents:Plugins:Web:Provider is SearXNG but no instance URL is set: set SkAgents:Plugins:Web:Endpoint or SEARXNG_URL (for example http://127.0.0.1:8888/).");
+            }
+        }
+
+        if (web.MaxResults is < 1 or > 20)
+        {
+            failures.Add($"SkAgents:Plugins:Web:MaxResults is {web.MaxResults}; use 1 to 20.");
+        }
+
+        if (web.AnswerPages is < 1 or > 10)
+        {
+            failures.Add($"SkAgents:Plugins:Web:AnswerPages is {web.AnswerPages}; use 1 to 10.");
+        }
+
+        if (web.MaxFetchCharacters < 100)
+        {
+            failures.Add($"SkAgents:Plugins:Web:MaxFetchCharacters is {web.MaxFetchCharacters}; use 100 or more.");
         }
     }
 }

@@ -16,6 +16,8 @@ using SkAgents.Memory.Weaviate;
 using SkAgents.Plugins;
 using SkAgents.Plugins.Files;
 using SkAgents.Plugins.Time;
+using SkAgents.Plugins.Web;
+using SkAgents.Plugins.Web.Search;
 using SkAgents.Prompts;
 using SkAgents.Web;
 
@@ -24,6 +26,14 @@ namespace SkAgents.Hosting;
 /// <summary>Registers SkAgents in a <see cref="IServiceCollection"/>: the entry point for hosts and other apps.</summary>
 public static class SkAgentsServiceCollectionExtensions
 {
+    /// <summary>The error shown when a web search is asked for and no search provider is configured.</summary>
+    public const string WebNoProviderMessage =
+        "No web search provider is configured: set BRAVE_API_KEY, TAVILY_API_KEY or SEARXNG_URL, or SkAgents:Plugins:Web:Provider (Brave, Tavily, SearXNG) with SkAgents:Plugins:Web:ApiKey or, for SearXNG, SkAgents:Plugins:Web:Endpoint.";
+
+    /// <summary>The error when a Notion command or tool is used without a token.</summary>
+    public const string NotionNoTokenMessage =
+        "SkAgents:Plugins:Notion:Token is not set: create an integration at https://www.notion.so/profile/integrations, share your pages with it (••• → Connections), and set NOTION_TOKEN or SkAgents:Plugins:Notion:Token (user-secrets).";
+
     /// <summary>
     /// Adds SkAgents: options bound from the <c>SkAgents</c> section and validated at start, an OpenAI-compatible
     /// <see cref="IChatClient"/> and embedding generator (unless the app registered its own), the prompt catalog, the
@@ -139,6 +149,50 @@ public static class SkAgentsServiceCollectionExtensions
                 webFetcher: sp.GetRequiredService<WebFetcher>());
         });
 
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
+            var web = settings.Plugins.Web;
+            if (web.ResolveProvider() is not { } kind)
+            {
+                return new WebSearchProviderHolder(null);
+            }
+
+            var variable = kind switch
+            {
+                WebSearchProviderKind.Brave => " or BRAVE_API_KEY",
+                WebSearchProviderKind.Tavily => " or TAVILY_API_KEY",
+                _ => string.Empty,
+            };
+            return new WebSearchProviderHolder(WebSearchProviders.Create(kind, new WebSearchProviderOptions
+            {
+                ApiKey = web.ResolveApiKey(kind),
+                Endpoint = web.ResolveEndpoint(kind),
+                ApiKeySetting = "SkAgents:Plugins:Web:ApiKey" + variable,
+                EndpointSetting = kind == WebSearchProviderKind.SearXNG ? "SkAgents:Plugins:Web:Endpoint or SEARXNG_URL" : "SkAgents:Plugins:Web:Endpoint",
+                Timeout = TimeSpan.FromSeconds(settings.Web.TimeoutSeconds),
+                TimeProvider = sp.GetRequiredService<TimeProvider>(),
+            }, sp.GetService<ILoggerFactory>()));
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var web = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Web;
+            // The chat model is resolved when web_answer runs (from the invocation's services), so listing tools needs no model.
+            return new WebPlugin(
+                sp.GetRequiredService<WebFetcher>(),
+                sp.GetRequiredService<WebSearchProviderHolder>().Provider,
+                sp.GetRequiredService<IPromptCatalog>(),
+                chat: null,
+                new WebPluginOptions
+                {
+                    MaxSearchResults = web.MaxResults,
+                    AnswerPages = web.AnswerPages,
+                    MaxFetchCharacters = web.MaxFetchCharacters,
+                    NoProviderMessage = WebNoProviderMessage,
+                },
+                sp.GetService<ILogger<WebPlugin>>());
+        });
+
         var builder = new SkAgentsBuilder(services);
         builder.AddPlugin(sp => sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Time.Enabled
             ? AgentPlugin.FromObject(new TimePlugin(sp.GetRequiredService<TimeProvider>()))
@@ -158,6 +212,32 @@ public static class SkAgentsServiceCollectionExtensions
         builder.AddPlugin(sp => sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Memory.Enabled
             ? AgentPlugin.FromObject(new MemoryPlugin(sp.GetRequiredService<MemoryService>()))
             : null);
+        builder.AddPlugin(sp => sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Web.IsEnabled
+            ? AgentPlugin.FromObject(sp.GetRequiredService<WebPlugin>(), options: new AgentPluginOptions { Services = sp })
+            : null);
+
+        // Notion: the client exists whenever asked for (the notion commands); the agent gets the tools when a token is set.
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Notion;
+            if (string.IsNullOrWhiteSpace(settings.Token))
+            {
+                throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions), [NotionNoTokenMessage]);
+            }
+
+            return new SkAgents.Plugins.Notion.NotionClient(
+                new SkAgents.Plugins.Notion.NotionClientOptions { Token = settings.Token, Version = settings.Version, BaseUrl = settings.BaseUrl, TimeProvider = sp.GetRequiredService<TimeProvider>() },
+                logger: sp.GetService<ILogger<SkAgents.Plugins.Notion.NotionClient>>());
+        });
+        builder.AddPlugin(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
+            return options.Plugins.Notion.Enabled && !string.IsNullOrWhiteSpace(options.Plugins.Notion.Token)
+                ? AgentPlugin.FromObject(new SkAgents.Plugins.Notion.NotionPlugin(
+                    sp.GetRequiredService<SkAgents.Plugins.Notion.NotionClient>(),
+                    options.Plugins.Memory.Enabled ? sp.GetRequiredService<MemoryService>() : null))
+                : null;
+        });
         builder.AddPlugin(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;
@@ -265,4 +345,15 @@ public sealed class SkAgentsBuilder
         Services.AddSingleton(new AgentPluginRegistration(factory));
         return this;
     }
+}
+
+/// <summary>The configured web search provider (or none), owned by the service provider so it is disposed with it.</summary>
+/// <param name="provider">The provider, or null when none is configured.</param>
+public sealed class WebSearchProviderHolder(WebSearchProviderBase? provider) : IDisposable
+{
+    /// <summary>Gets the provider, or null when none is configured.</summary>
+    public WebSearchProviderBase? Provider { get; } = provider;
+
+    /// <inheritdoc />
+    public void Dispose() => Provider?.Dispose();
 }

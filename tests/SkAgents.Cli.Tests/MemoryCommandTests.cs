@@ -82,4 +82,59 @@ public sealed class MemoryCommandTests : IDisposable
         var search = await Run("search", "wifi password", "--json");
         Assert.Single(JsonDocument.Parse(search.StdOut).RootElement.EnumerateArray());
     }
+
+    [Fact]
+    public async Task Web_pages_import_through_the_guarded_fetcher_next_to_files()
+    {
+        await using var site = await SkAgents.Testing.LoopbackWebSite.StartAsync();
+        var page = site.Serve("/menu.html", "<html><head><title>Canteen</title></head><body><nav>Home</nav><main><h1>Canteen menu</h1><p>Lentil soup is served every Thursday.</p></main></body></html>");
+        var gone = new Uri(site.BaseUri, "/gone.html");
+        var allowLoopback = new Dictionary<string, string> { ["SkAgents__Web__AllowedNetworks__0"] = "127.0.0.1/32" };
+
+        var import = await CliProcess.RunAsync(_work.Path, allowLoopback, null, ["memory", "import", "docs/handbook.md", page.AbsoluteUri, gone.AbsoluteUri, "--db", "memory.db"]);
+
+        Assert.Equal(1, import.ExitCode);
+        Assert.Equal("2 imported, 0 unchanged, 1 failed", import.StdOut.Trim());
+        Assert.Contains("gone.html", import.StdErr, StringComparison.Ordinal);
+        Assert.Contains("404", import.StdErr, StringComparison.Ordinal);
+        var hits = JsonDocument.Parse((await Run("search", "lentil soup", "--json")).StdOut).RootElement;
+        Assert.Equal("Canteen menu", hits[0].GetProperty("source").GetString());
+
+        // Without the allow-list entry the same URL is refused before any connection.
+        var requests = site.Requests.Count;
+        var refused = await Run("import", page.AbsoluteUri);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("127.0.0.1", refused.StdErr, StringComparison.Ordinal);
+        Assert.Equal(requests, site.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Search_filters_by_tags_and_indexes_can_be_listed_and_deleted()
+    {
+        _work.Write("a/draft.md", "# Budget\n\nThe draft budget is twelve thousand euros.");
+        _work.Write("b/final.md", "# Budget\n\nThe final budget is ten thousand euros.");
+        await Run("import", "a", "--tags", "status=draft", "--index", "finance");
+        await Run("import", "b", "--tags", "status=final", "--index", "finance");
+
+        async Task<List<string>> Sources(params string[] extra)
+        {
+            var result = await Run(["search", "budget euros", "--index", "finance", "--json", .. extra]);
+            Assert.True(result.ExitCode == 0, result.StdErr);
+            return [.. JsonDocument.Parse(result.StdOut).RootElement.EnumerateArray().Select(h => h.GetProperty("source").GetString()!).Order()];
+        }
+
+        Assert.Equal(["draft.md", "final.md"], await Sources());
+        Assert.Equal(["final.md"], await Sources("--filter", "status=final"));
+        Assert.Equal(["final.md"], await Sources("--filter", "!status=draft"));
+        Assert.Empty(await Sources("--min-relevance", "0.99999"));
+        Assert.Equal(2, (await Run("search", "budget", "--filter", "nokey")).ExitCode);
+
+        Assert.Equal("finance", (await Run("indexes")).StdOut.Trim());
+        var unconfirmed = await Run("delete-index", "finance");
+        Assert.Equal(2, unconfirmed.ExitCode);
+        Assert.Contains("--yes", unconfirmed.StdErr, StringComparison.Ordinal);
+        Assert.Equal(0, (await Run("delete-index", "finance", "--yes")).ExitCode);
+        Assert.Equal(string.Empty, (await Run("indexes")).StdOut.Trim());
+        Assert.Equal(1, (await Run("delete-index", "finance", "--yes")).ExitCode);
+    }
 }
