@@ -16,7 +16,7 @@ namespace SkAgents.Memory.Sqlite;
 /// </summary>
 public sealed class SqliteMemoryStore : IMemoryStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const int RrfK = 60;
 
     private static readonly string[] Schema =
@@ -57,6 +57,10 @@ public sealed class SqliteMemoryStore : IMemoryStore
         """,
         "CREATE INDEX IF NOT EXISTS tags_by_value ON tags (idx, key, value, doc_id)",
         "CREATE TABLE IF NOT EXISTS index_meta (idx TEXT PRIMARY KEY, dimensions INTEGER NOT NULL)",
+        // Bumped by every write transaction (schema 2), so a store sees writes made through other connections and processes
+        // and drops its caches (vector matrices, word statistics).
+        "CREATE TABLE IF NOT EXISTS store_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO store_version (id, version) VALUES (1, 0)",
         """
         CREATE VIRTUAL TABLE IF NOT EXISTS partitions_fts USING fts5(
             text, content='partitions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')
@@ -85,6 +89,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
     private volatile bool _initialized;
     private volatile bool _disposed;
     private long _writes;
+    private long _knownVersion;
     private LengthStatistics? _lengthStatistics;
     private TermStatistics? _termStatistics;
 
@@ -186,6 +191,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
             ObjectDisposedException.ThrowIf(_disposed, this);
             var added = new List<(long Id, float[] Vector)>();
             int? indexDimensions;
+            long version;
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
@@ -275,11 +281,12 @@ public sealed class SqliteMemoryStore : IMemoryStore
                     }
 
                     cancellationToken.ThrowIfCancellationRequested();
+                    version = await BumpVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
-            UpdateSnapshot(document.Index, snapshot => snapshot.Replace(document.DocumentId, added));
+            UpdateSnapshot(document.Index, version, snapshot => snapshot.Replace(document.DocumentId, added));
         }
         finally
         {
@@ -298,6 +305,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             bool existed;
+            long version;
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
@@ -305,11 +313,12 @@ public sealed class SqliteMemoryStore : IMemoryStore
                 await using (transaction.ConfigureAwait(false))
                 {
                     existed = await DeleteDocumentRowsAsync(connection, transaction, index, documentId, cancellationToken).ConfigureAwait(false);
+                    version = await BumpVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
 
-            UpdateSnapshot(index, snapshot => snapshot.Replace(documentId, []));
+            UpdateSnapshot(index, version, snapshot => snapshot.Replace(documentId, []));
             return existed;
         }
         finally
@@ -370,6 +379,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            long version;
             var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
@@ -387,6 +397,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
                         await ExecuteAsync(connection, transaction, sql, cancellationToken, ("$idx", index)).ConfigureAwait(false);
                     }
 
+                    version = await BumpVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
                 }
             }
@@ -396,6 +407,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
                 _generations[index] = _generations.GetValueOrDefault(index) + 1;
                 Interlocked.Increment(ref _writes);
                 _vectors.Remove(index);
+                _knownVersion = Math.Max(_knownVersion, version);
             }
         }
         finally
@@ -420,6 +432,7 @@ public sealed class SqliteMemoryStore : IMemoryStore
         }
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await RefreshCachesAsync(cancellationToken).ConfigureAwait(false);
         var filters = query.Filters?.Where(f => f is not null).ToList();
         var hasFilters = filters is { Count: > 0 } && !filters.Any(f => f.IsEmpty);
         var candidates = query.Mode == SearchMode.Hybrid ? Math.Max(_options.HybridCandidates, query.Limit * 4) : query.Limit;
@@ -1345,17 +1358,73 @@ public sealed class SqliteMemoryStore : IMemoryStore
         return snapshot;
     }
 
-    private void UpdateSnapshot(string index, Func<VectorSnapshot, VectorSnapshot> update)
+    private void UpdateSnapshot(string index, long version, Func<VectorSnapshot, VectorSnapshot> update)
     {
         lock (_cacheLock)
         {
             _generations[index] = _generations.GetValueOrDefault(index) + 1;
             Interlocked.Increment(ref _writes);
-            if (_vectors.TryGetValue(index, out var snapshot))
+            if (version == _knownVersion + 1)
             {
-                _vectors[index] = update(snapshot);
+                // Nobody else wrote since this store last looked: apply its own change to the cached matrix.
+                if (_vectors.TryGetValue(index, out var snapshot))
+                {
+                    _vectors[index] = update(snapshot);
+                }
+            }
+            else
+            {
+                InvalidateCaches();
+            }
+
+            _knownVersion = Math.Max(_knownVersion, version);
+        }
+    }
+
+    /// <summary>Increments the store version inside a write transaction and returns the new value.</summary>
+    private static async Task<long> BumpVersionAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE store_version SET version = version + 1 WHERE id = 1 RETURNING version";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Drops every cache when the database changed through another connection or process since this store last looked
+    /// (the store version moved without this store writing), so searches never miss or resurrect partitions.
+    /// </summary>
+    private async Task RefreshCachesAsync(CancellationToken cancellationToken)
+    {
+        long current;
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT version FROM store_version WHERE id = 1";
+            current = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? 0L, CultureInfo.InvariantCulture);
+        }
+
+        lock (_cacheLock)
+        {
+            if (current != _knownVersion)
+            {
+                InvalidateCaches();
+                _knownVersion = current;
             }
         }
+    }
+
+    /// <summary>Forgets the cached matrices and word statistics (call under the cache lock).</summary>
+    private void InvalidateCaches()
+    {
+        foreach (var index in _vectors.Keys.ToList())
+        {
+            _generations[index] = _generations.GetValueOrDefault(index) + 1;
+        }
+
+        _vectors.Clear();
+        Interlocked.Increment(ref _writes);
     }
 
     private static async Task<int?> GetDimensionsAsync(SqliteConnection connection, SqliteTransaction transaction, string index, CancellationToken cancellationToken)

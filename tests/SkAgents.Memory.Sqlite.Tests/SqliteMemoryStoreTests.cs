@@ -169,6 +169,33 @@ public sealed class SqliteMemoryStoreTests : IDisposable
 
     private static readonly string[] Quad = ["gamma", "delta", "epsilon", "zeta"];
 
+    [Fact]
+    public async Task Writes_through_another_store_on_the_same_file_are_seen_by_cached_searches()
+    {
+        await using var reader = await CreateStoreAsync();
+        await using var writer = await CreateStoreAsync();
+        var index = NewIndex();
+        var vector = new MemoryQuery("") { Mode = SearchMode.Vector, Vector = new float[] { 1, 0 } };
+        await Save(writer, Doc(index, "first"), Part(0, "first words", 0, 1));
+
+        // The reader caches its matrix and word statistics...
+        Assert.Equal(["first"], await DocIds(reader, index, vector));
+        Assert.Equal(["first"], await DocIds(reader, index, new MemoryQuery("words") { Mode = SearchMode.Keyword }));
+
+        // ...and still sees what another connection (here another store; as well another process) writes and deletes.
+        await Save(writer, Doc(index, "second"), Part(0, "second words", 1, 0));
+        Assert.Equal(["second", "first"], await DocIds(reader, index, vector));
+        await writer.DeleteDocumentAsync(index, "first");
+        Assert.Equal(["second"], await DocIds(reader, index, vector));
+        Assert.Equal(["second"], await DocIds(reader, index, new MemoryQuery("words") { Mode = SearchMode.Keyword }));
+
+        // Its own writes keep the cache in step without a reload.
+        await Save(reader, Doc(index, "third"), Part(0, "third words", 0.9f, 0.1f));
+        Assert.Equal(["second", "third"], await DocIds(reader, index, vector));
+        await writer.DeleteIndexAsync(index);
+        Assert.Empty(await DocIds(reader, index, vector));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
