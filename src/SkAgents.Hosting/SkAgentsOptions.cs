@@ -168,6 +168,9 @@ public sealed class PluginSettings
 
     /// <summary>Gets the Notion plugin's settings.</summary>
     public NotionPluginSettings Notion { get; init; } = new();
+
+    /// <summary>Gets the image-captioning plugin's settings.</summary>
+    public CaptioningPluginSettings Captioning { get; init; } = new();
 }
 
 /// <summary>The memory plugin's settings.</summary>
@@ -295,4 +298,29 @@ public sealed class WebPluginSettings
 
     /// <summary>Gets whether the plugin is on (see <see cref="Enabled"/>).</summary>
     public bool IsEnabled => Enabled ?? ResolveProvider() is not null;
+}
+
+/// <summary>
+/// The image-captioning plugin's settings (<c>SkAgents:Plugins:Captioning</c>): a local captioning model folder
+/// (<c>SKAGENTS_CAPTION_MODEL_DIR</c>), or the configured chat model when it accepts images.
+/// </summary>
+public sealed class CaptioningPluginSettings
+{
+    /// <summary>Gets or sets whether the agent gets the captioning tools when a captioner is configured. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a local captioning model folder (Optimum vision-encoder-decoder export: encoder_model.onnx,
+    /// decoder_model.onnx, tokenizer.json, config.json, preprocessor_config.json).
+    /// </summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary>Gets or sets whether images are described by the configured chat model (it must accept images) when no <see cref="ModelDirectory"/> is set. Default false.</summary>
+    public bool UseChatModel { get; set; }
+
+    /// <summary>Gets or sets the largest image read, in bytes. Default 20 MiB.</summary>
+    public long MaxImageBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>Gets whether a captioner is configured.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ModelDirectory) || UseChatModel;
 }

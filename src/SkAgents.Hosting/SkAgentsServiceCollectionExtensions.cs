@@ -30,6 +30,10 @@ public static class SkAgentsServiceCollectionExtensions
     public const string WebNoProviderMessage =
         "No web search provider is configured: set BRAVE_API_KEY, TAVILY_API_KEY or SEARXNG_URL, or SkAgents:Plugins:Web:Provider (Brave, Tavily, SearXNG) with SkAgents:Plugins:Web:ApiKey or, for SearXNG, SkAgents:Plugins:Web:Endpoint.";
 
+    /// <summary>The error when captioning is used without a captioner.</summary>
+    public const string CaptioningNotConfiguredMessage =
+        "No image captioner is configured: set SkAgents:Plugins:Captioning:ModelDirectory (or SKAGENTS_CAPTION_MODEL_DIR) to a local captioning model folder, or SkAgents:Plugins:Captioning:UseChatModel to true when the chat model accepts images.";
+
     /// <summary>The error when a Notion command or tool is used without a token.</summary>
     public const string NotionNoTokenMessage =
         "SkAgents:Plugins:Notion:Token is not set: create an integration at https://www.notion.so/profile/integrations, share your pages with it (••• → Connections), and set NOTION_TOKEN or SkAgents:Plugins:Notion:Token (user-secrets).";
@@ -236,6 +240,43 @@ public static class SkAgentsServiceCollectionExtensions
                 ? AgentPlugin.FromObject(new SkAgents.Plugins.Notion.NotionPlugin(
                     sp.GetRequiredService<SkAgents.Plugins.Notion.NotionClient>(),
                     options.Plugins.Memory.Enabled ? sp.GetRequiredService<MemoryService>() : null))
+                : null;
+        });
+        // Captioning: a local model folder, or the chat model when it accepts images.
+        services.TryAddSingleton<SkAgents.Plugins.Captioning.IImageCaptioner>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Captioning;
+            if (!string.IsNullOrWhiteSpace(settings.ModelDirectory))
+            {
+                return SkAgents.Plugins.Captioning.LocalImageCaptioner.Load(settings.ModelDirectory);
+            }
+
+            if (settings.UseChatModel)
+            {
+                return new SkAgents.Plugins.Captioning.ChatImageCaptioner(sp.GetRequiredService<IChatClient>());
+            }
+
+            throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions), [CaptioningNotConfiguredMessage]);
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value;
+            var fetcher = new WebFetcher(
+                SkAgents.Plugins.Captioning.ImageLoader.ImageFetcherOptions(options.Web.AllowedNetworks, options.Plugins.Captioning.MaxImageBytes),
+                sp.GetService<ILogger<WebFetcher>>());
+            var model = options.Model;
+            var hasChat = !string.IsNullOrWhiteSpace(model.LocalDirectory) || !string.IsNullOrWhiteSpace(model.Name);
+            return new SkAgents.Plugins.Captioning.CaptioningPlugin(
+                sp.GetRequiredService<SkAgents.Plugins.Captioning.IImageCaptioner>(),
+                new SkAgents.Plugins.Captioning.ImageLoader(fetcher, options.Plugins.Captioning.MaxImageBytes),
+                sp.GetRequiredService<IPromptCatalog>(),
+                hasChat ? sp.GetRequiredService<IChatClient>() : null);
+        });
+        builder.AddPlugin(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Captioning;
+            return settings.Enabled && settings.IsConfigured
+                ? AgentPlugin.FromObject(sp.GetRequiredService<SkAgents.Plugins.Captioning.CaptioningPlugin>(), options: new AgentPluginOptions { Services = sp })
                 : null;
         });
         builder.AddPlugin(sp =>

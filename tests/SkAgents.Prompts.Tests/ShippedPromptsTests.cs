@@ -12,7 +12,7 @@ public class ShippedPromptsTests
         { "summarize", "semantic-kernel", ["input"], ["max_words=150", "style=concise, neutral prose"], 0.2, 1500 },
         { "answer-from-sources", "handlebars", ["question", "sources"], [], 0.1, 1200 },
         { "write-in-style", "handlebars", ["topic", "style_profile", "sample_posts"], ["max_chars=500"], 0.8, 600 },
-        { "social-caption", "semantic-kernel", ["image_description"], ["platform=Mastodon", "tone=friendly", "hashtags=3"], 0.7, 400 },
+        { "social-caption", "semantic-kernel", ["image_description"], ["platform=Mastodon", "tone=friendly", "hashtags=3", "emoji=yes", "rhyme=no"], 0.7, 400 },
     };
 
     [Fact]
@@ -187,6 +187,11 @@ public class ShippedPromptsTests
         Assert.Contains("Platform: Bluesky.", custom.Messages[0].Text, StringComparison.Ordinal);
         Assert.Contains("Tone: witty.", custom.Messages[0].Text, StringComparison.Ordinal);
         Assert.Contains("exactly 0 relevant hashtags", custom.Messages[0].Text, StringComparison.Ordinal);
+        Assert.Contains("Emoji: yes", defaults.Messages[0].Text, StringComparison.Ordinal);
+        Assert.Contains("Rhyme: no", defaults.Messages[0].Text, StringComparison.Ordinal);
+        var rhyming = await prompt.RenderAsync(new AIFunctionArguments { ["image_description"] = "A dog", ["rhyme"] = "yes", ["emoji"] = "no" });
+        Assert.Contains("Rhyme: yes", rhyming.Messages[0].Text, StringComparison.Ordinal);
+        Assert.Contains("Emoji: no", rhyming.Messages[0].Text, StringComparison.Ordinal);
     }
 
     [Fact]

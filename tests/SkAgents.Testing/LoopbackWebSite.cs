@@ -64,6 +64,17 @@ public sealed class LoopbackWebSite : IAsyncDisposable
         return new Uri(BaseUri, path);
     }
 
+    /// <summary>Serves (or replaces) a binary file.</summary>
+    /// <param name="path">The path.</param>
+    /// <param name="body">The bytes.</param>
+    /// <param name="contentType">The Content-Type header.</param>
+    /// <returns>The file's absolute URL.</returns>
+    public Uri Serve(string path, byte[] body, string contentType)
+    {
+        _pages[path] = (200, contentType, body, null);
+        return new Uri(BaseUri, path);
+    }
+
     /// <summary>Answers a path with a redirect.</summary>
     /// <param name="path">The path.</param>
     /// <param name="location">Where it points (absolute or relative).</param>
