@@ -14,6 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using SkAgents.Testing;
+
 namespace SkAgents.Memory.Weaviate.Tests;
 
 /// <summary>A request the fake server received.</summary>
@@ -123,24 +125,9 @@ public sealed class FakeWeaviateServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<FakeWeaviateServer> StartAsync(string? apiKey = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(FakeWeaviateServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.AddServerHeader = false;
-        });
-        WebApplication app = builder.Build();
-        var server = new FakeWeaviateServer(app, apiKey);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server.RootUri = new Uri(address.TrimEnd('/') + "/");
+        FakeWeaviateServer? server = null;
+        var (_, roots) = await LoopbackKestrel.StartAsync(app => (server = new FakeWeaviateServer(app, apiKey)).HandleAsync);
+        server!.RootUri = roots[0];
         return server;
     }
 

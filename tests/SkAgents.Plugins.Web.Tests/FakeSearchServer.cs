@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SkAgents.Testing;
 using SkAgents.Plugins.Web.Search;
 
 namespace SkAgents.Plugins.Web.Tests;
@@ -94,20 +95,9 @@ public sealed class FakeSearchServer : IAsyncDisposable
     /// <summary>Starts a server.</summary>
     public static async Task<FakeSearchServer> StartAsync(WebSearchProviderKind kind, string? apiKey = null)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeSearchServer).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.AddServerHeader = false;
-        });
-        var app = builder.Build();
-        var server = new FakeSearchServer(kind, app, apiKey);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server.RootUri = new Uri(address.TrimEnd('/') + "/");
+        FakeSearchServer? server = null;
+        var (_, roots) = await LoopbackKestrel.StartAsync(app => (server = new FakeSearchServer(kind, app, apiKey)).HandleAsync);
+        server!.RootUri = roots[0];
         return server;
     }
 

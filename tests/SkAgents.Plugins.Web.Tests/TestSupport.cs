@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SkAgents.Testing;
 
 namespace SkAgents.Plugins.Web.Tests;
 
@@ -95,16 +96,9 @@ public sealed class FakePageServer : IAsyncDisposable
     /// <summary>Starts the server.</summary>
     public static async Task<FakePageServer> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(FakePageServer).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakePageServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server.RootUri = new Uri(address.TrimEnd('/') + "/");
+        FakePageServer? server = null;
+        var (_, roots) = await LoopbackKestrel.StartAsync(app => (server = new FakePageServer(app)).HandleAsync);
+        server!.RootUri = roots[0];
         return server;
     }
 

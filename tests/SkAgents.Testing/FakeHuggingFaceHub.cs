@@ -201,25 +201,10 @@ public sealed class FakeHuggingFaceHub : IAsyncDisposable
 
     public static async Task<FakeHuggingFaceHub> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeHuggingFaceHub).Assembly.GetName().Name });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.AddServerHeader = false;
-        });
-
-        var app = builder.Build();
+        // Two listeners: the hub, and a second host for the redirects to "CDN" URLs that real downloads follow.
         FakeHuggingFaceHub? hub = null;
-        app.Run(context => hub!.HandleAsync(context));
-        await app.StartAsync().ConfigureAwait(false);
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
-            .Select(a => new Uri(a.EndsWith('/') ? a : a + "/"))
-            .OrderBy(a => a.Port)
-            .ToArray();
-        hub = new FakeHuggingFaceHub(app, addresses[0], addresses[1]);
+        var (app, roots) = await LoopbackKestrel.StartAsync(_ => context => hub!.HandleAsync(context), listeners: 2).ConfigureAwait(false);
+        hub = new FakeHuggingFaceHub(app, roots[0], roots[1]);
         return hub;
     }
 

@@ -35,20 +35,9 @@ public sealed class LoopbackWebSite : IAsyncDisposable
     /// <returns>The running site; dispose it to stop.</returns>
     public static async Task<LoopbackWebSite> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.AddServerHeader = false;
-        });
-        var app = builder.Build();
-        var site = new LoopbackWebSite(app);
-        app.Run(site.HandleAsync);
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        site.BaseUri = new Uri(address.EndsWith('/') ? address : address + "/");
+        LoopbackWebSite? site = null;
+        var (_, roots) = await LoopbackKestrel.StartAsync(app => (site = new LoopbackWebSite(app)).HandleAsync).ConfigureAwait(false);
+        site!.BaseUri = roots[0];
         return site;
     }
 

@@ -100,27 +100,9 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
     public static async Task<OpenAICompatibleServer> StartAsync(OpenAICompatibleServerOptions? options = null, CancellationToken ct = default)
     {
         options ??= new OpenAICompatibleServerOptions();
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(OpenAICompatibleServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, 0);
-            kestrel.AddServerHeader = false;
-        });
-
-        WebApplication app = builder.Build();
         OpenAICompatibleServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync(ct).ConfigureAwait(false);
-
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        var root = new Uri(address.EndsWith('/') ? address : address + "/");
-        server = new OpenAICompatibleServer(options, app, new Uri(root, "v1/"));
+        var (app, roots) = await LoopbackKestrel.StartAsync(_ => context => server!.HandleAsync(context), cancellationToken: ct).ConfigureAwait(false);
+        server = new OpenAICompatibleServer(options, app, new Uri(roots[0], "v1/"));
         return server;
     }
 

@@ -98,20 +98,9 @@ public sealed class FakeNotionServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<FakeNotionServer> StartAsync(string token = DefaultToken, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = typeof(FakeNotionServer).Assembly.GetName().Name, ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.AddServerHeader = false;
-        });
-        var app = builder.Build();
         FakeNotionServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync(ct).ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        server = new FakeNotionServer(app, new Uri(address.TrimEnd('/') + "/"), token);
+        var (app, roots) = await LoopbackKestrel.StartAsync(_ => context => server!.HandleAsync(context), cancellationToken: ct).ConfigureAwait(false);
+        server = new FakeNotionServer(app, roots[0], token);
         return server;
     }
 
