@@ -82,6 +82,7 @@ public static class SkAgentsCli
         root.Add(Commands.MemoryCommand.Create(context));
         root.Add(Commands.WebCommand.Create(context));
         root.Add(Commands.NotionCommand.Create(context));
+        root.Add(Commands.MastodonCommand.Create(context));
         root.Add(Commands.CaptionCommand.Create(context));
         return root;
     }

@@ -53,6 +53,8 @@ public static class SkAgentsConfiguration
         new("TAVILY_API_KEY", "SkAgents:Plugins:Web:TavilyApiKey"),
         new("SEARXNG_URL", "SkAgents:Plugins:Web:SearxngUrl"),
         new("NOTION_TOKEN", "SkAgents:Plugins:Notion:Token"),
+        new("MASTODON_INSTANCE", "SkAgents:Plugins:Mastodon:Instance"),
+        new("MASTODON_TOKEN", "SkAgents:Plugins:Mastodon:AccessToken"),
         new("SKAGENTS_CAPTION_MODEL_DIR", "SkAgents:Plugins:Captioning:ModelDirectory"),
     ];
 

@@ -169,8 +169,51 @@ public sealed class PluginSettings
     /// <summary>Gets the Notion plugin's settings.</summary>
     public NotionPluginSettings Notion { get; init; } = new();
 
+    /// <summary>Gets the Mastodon plugin's settings.</summary>
+    public MastodonPluginSettings Mastodon { get; init; } = new();
+
     /// <summary>Gets the image-captioning plugin's settings.</summary>
     public CaptioningPluginSettings Captioning { get; init; } = new();
+}
+
+/// <summary>
+/// The Mastodon plugin's settings (<c>SkAgents:Plugins:Mastodon</c>; the instance also from <c>MASTODON_INSTANCE</c>,
+/// the token from <c>MASTODON_TOKEN</c>).
+/// </summary>
+public sealed class MastodonPluginSettings
+{
+    /// <summary>Gets or sets whether the agent gets the Mastodon tools when an instance is set. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Gets or sets the instance, e.g. <c>https://mastodon.social/</c> (<c>https://</c> is assumed when no scheme is given).</summary>
+    public string? Instance { get; set; }
+
+    /// <summary>Gets or sets the access token (scope <c>write:statuses</c> to post). Secret: never logged, redacted by <c>config show</c>.</summary>
+    public string? AccessToken { get; set; }
+
+    /// <summary>Gets or sets whether <c>mastodon_post_status</c> really posts (after approval). Default false: a dry run.</summary>
+    public bool AllowPosting { get; set; }
+
+    /// <summary>Gets or sets the visibility of posts that name none: public, unlisted, private or direct (the account's default when unset).</summary>
+    public string? DefaultVisibility { get; set; }
+
+    /// <summary>Gets the instance as an absolute URL, or null when unset or not a valid http(s) URL.</summary>
+    /// <returns>The URL.</returns>
+    public Uri? ResolveInstance()
+    {
+        if (string.IsNullOrWhiteSpace(Instance))
+        {
+            return null;
+        }
+
+        var text = Instance.Trim();
+        if (!text.Contains("://", StringComparison.Ordinal))
+        {
+            text = "https://" + text;
+        }
+
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri : null;
+    }
 }
 
 /// <summary>The memory plugin's settings.</summary>

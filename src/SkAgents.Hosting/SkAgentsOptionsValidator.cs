@@ -125,6 +125,17 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Plugins:Notion:BaseUrl is '{notion.BaseUrl}', which is not an absolute http or https URL (default https://api.notion.com/v1/).");
         }
 
+        var mastodon = options.Plugins.Mastodon;
+        if (!string.IsNullOrWhiteSpace(mastodon.Instance) && mastodon.ResolveInstance() is null)
+        {
+            failures.Add($"SkAgents:Plugins:Mastodon:Instance is '{mastodon.Instance}', which is not an http or https URL (for example https://mastodon.social/).");
+        }
+
+        if (mastodon.DefaultVisibility is { Length: > 0 } visibility && visibility is not ("public" or "unlisted" or "private" or "direct"))
+        {
+            failures.Add($"SkAgents:Plugins:Mastodon:DefaultVisibility is '{visibility}'; use public, unlisted, private or direct.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -34,6 +34,10 @@ public static class SkAgentsServiceCollectionExtensions
     public const string CaptioningNotConfiguredMessage =
         "No image captioner is configured: set SkAgents:Plugins:Captioning:ModelDirectory (or SKAGENTS_CAPTION_MODEL_DIR) to a local captioning model folder, or SkAgents:Plugins:Captioning:UseChatModel to true when the chat model accepts images.";
 
+    /// <summary>The error when a Mastodon command is used without an instance.</summary>
+    public const string MastodonNoInstanceMessage =
+        "SkAgents:Plugins:Mastodon:Instance is not set: set MASTODON_INSTANCE (for example https://mastodon.social/) or SkAgents:Plugins:Mastodon:Instance, and MASTODON_TOKEN to an access token (Preferences → Development; scope write:statuses to post).";
+
     /// <summary>The error when a Notion command or tool is used without a token.</summary>
     public const string NotionNoTokenMessage =
         "SkAgents:Plugins:Notion:Token is not set: create an integration at https://www.notion.so/profile/integrations, share your pages with it (••• → Connections), and set NOTION_TOKEN or SkAgents:Plugins:Notion:Token (user-secrets).";
@@ -279,6 +283,38 @@ public static class SkAgentsServiceCollectionExtensions
                 ? AgentPlugin.FromObject(sp.GetRequiredService<SkAgents.Plugins.Captioning.CaptioningPlugin>(), options: new AgentPluginOptions { Services = sp })
                 : null;
         });
+        // Mastodon: the client and plugin exist whenever asked for (the mastodon commands); the agent gets the tools when an instance is set.
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Mastodon;
+            var instance = settings.ResolveInstance()
+                ?? throw new OptionsValidationException(SkAgentsOptions.SectionName, typeof(SkAgentsOptions), [MastodonNoInstanceMessage]);
+            return new SkAgents.Plugins.Mastodon.MastodonClient(
+                new SkAgents.Plugins.Mastodon.MastodonClientOptions
+                {
+                    Instance = instance,
+                    AccessToken = string.IsNullOrWhiteSpace(settings.AccessToken) ? null : settings.AccessToken,
+                    TimeProvider = sp.GetRequiredService<TimeProvider>(),
+                },
+                logger: sp.GetService<ILogger<SkAgents.Plugins.Mastodon.MastodonClient>>());
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Mastodon;
+            return new SkAgents.Plugins.Mastodon.MastodonPlugin(
+                sp.GetRequiredService<SkAgents.Plugins.Mastodon.MastodonClient>(),
+                sp.GetRequiredService<IPromptCatalog>(),
+                new SkAgents.Plugins.Mastodon.MastodonPluginOptions { AllowPosting = settings.AllowPosting, DefaultVisibility = string.IsNullOrWhiteSpace(settings.DefaultVisibility) ? null : settings.DefaultVisibility },
+                sp.GetService<ILogger<SkAgents.Plugins.Mastodon.MastodonPlugin>>());
+        });
+        builder.AddPlugin(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Plugins.Mastodon;
+            return settings.Enabled && settings.ResolveInstance() is not null
+                ? AgentPlugin.FromObject(sp.GetRequiredService<SkAgents.Plugins.Mastodon.MastodonPlugin>(), options: new AgentPluginOptions { Services = sp })
+                : null;
+        });
+
         builder.AddPlugin(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<SkAgentsOptions>>().Value.Prompts;
