@@ -922,6 +922,67 @@ public sealed class SqliteMemoryStore : IMemoryStore
     }
 
     /// <summary>
+    /// Ranks the matches of one or more FTS5 queries (from <paramref name="fromRowid"/> on) by bm25 inside FTS5, then checks
+    /// the index and filters on the top rows only: joining every match would read each matching partition's row. The
+    /// full-text table serves every index, so it fetches more than asked and widens until enough rows pass.
+    /// </summary>
+    private static async Task<List<(long Id, double Score)>> RankTopMatchesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string index, string[] queries, long fromRowid, List<MemoryFilter>? filters, int limit,
+        CancellationToken cancellationToken)
+    {
+        var fetch = Math.Max(limit * 4, 64);
+        var hits = new List<(long Id, double Score)>();
+        while (true)
+        {
+            hits.Clear();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var filterSql = BuildFilterSql(command, "p", filters);
+            var ranked = string.Join(
+                " UNION ALL ",
+                queries.Select((_, i) =>
+                    $"SELECT * FROM (SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q{i} AND rowid >= $from ORDER BY rank LIMIT $fetch)"));
+            command.CommandText =
+                $"""
+                 WITH m AS ({ranked})
+                 SELECT m.id, m.score, (p.id IS NOT NULL AND p.idx = $idx AND ({filterSql})) AS ok
+                 FROM m LEFT JOIN partitions p ON p.id = m.id
+                 ORDER BY m.score, m.id
+                 """;
+            for (var i = 0; i < queries.Length; i++)
+            {
+                command.Parameters.AddWithValue("$q" + i.ToString(CultureInfo.InvariantCulture), queries[i]);
+            }
+
+            command.Parameters.AddWithValue("$idx", index);
+            command.Parameters.AddWithValue("$fetch", fetch);
+            command.Parameters.AddWithValue("$from", fromRowid);
+            var fetched = 0;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    fetched++;
+                    if (hits.Count < limit && reader.GetInt64(2) == 1)
+                    {
+                        // bm25() is negative, lower is better: flip it to a positive score.
+                        hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
+                    }
+                }
+            }
+
+            // Fewer rows came back than allowed: nothing more to find.
+            if (hits.Count >= limit || fetched < fetch)
+            {
+                return hits;
+            }
+
+            fetch = checked(fetch * 8);
+        }
+    }
+
+    /// <summary>
     /// Scores, with FTS5's bm25, the partitions that hold every <paramref name="required"/> term and no
     /// <paramref name="excluded"/> one, in two queries (with and without any optional term) so that each term appears once.
     /// </summary>
@@ -946,60 +1007,9 @@ public sealed class SqliteMemoryStore : IMemoryStore
             withoutOptional = $"({all} NOT {Or(optional.Concat(excluded))})";
         }
 
-        // Rank inside FTS5 and join only the top rows (joining every match would read each matching partition's row);
-        // the full-text table serves every index, so fetch more than asked and widen until enough rows pass.
-        var fetch = Math.Max(limit * 4, 64);
-        var hits = new List<(long Id, double Score)>();
-        while (true)
-        {
-            hits.Clear();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var filterSql = BuildFilterSql(command, "p", filters);
-            var second = withoutOptional is null
-                ? string.Empty
-                : "UNION ALL SELECT * FROM (SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q2 AND rowid >= $from ORDER BY rank LIMIT $fetch)";
-            command.CommandText =
-                $"""
-                 WITH m AS (
-                     SELECT * FROM (SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q1 AND rowid >= $from ORDER BY rank LIMIT $fetch)
-                     {second})
-                 SELECT m.id, m.score, (p.id IS NOT NULL AND p.idx = $idx AND ({filterSql})) AS ok
-                 FROM m LEFT JOIN partitions p ON p.id = m.id
-                 ORDER BY m.score, m.id
-                 """;
-            command.Parameters.AddWithValue("$q1", withOptional);
-            if (withoutOptional is not null)
-            {
-                command.Parameters.AddWithValue("$q2", withoutOptional);
-            }
-
-            command.Parameters.AddWithValue("$idx", index);
-            command.Parameters.AddWithValue("$fetch", fetch);
-            command.Parameters.AddWithValue("$from", fromRowid);
-            var fetched = 0;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    fetched++;
-                    if (hits.Count < limit && reader.GetInt64(2) == 1)
-                    {
-                        // bm25() is negative, lower is better: flip it to a positive score.
-                        hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
-                    }
-                }
-            }
-
-            // Each query returned fewer than it was allowed: nothing more to find.
-            if (hits.Count >= limit || fetched < fetch)
-            {
-                return hits;
-            }
-
-            fetch = checked(fetch * 8);
-        }
+        return await RankTopMatchesAsync(
+            connection, transaction, index, withoutOptional is null ? [withOptional] : [withOptional, withoutOptional], fromRowid, filters, limit, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>A planned keyword query: the terms to rank by, rarest first, with their document frequencies.</summary>
@@ -1072,10 +1082,9 @@ public sealed class SqliteMemoryStore : IMemoryStore
     {
         var plan = await PlanKeywordQueryAsync(connection, transaction, ExtractTerms(text), cancellationToken).ConfigureAwait(false);
         var fts = plan.OrQuery;
-        var hits = new List<(long Id, double Score)>();
         if (fts is null)
         {
-            return hits;
+            return [];
         }
 
         if (plan.Unranked)
@@ -1089,50 +1098,8 @@ public sealed class SqliteMemoryStore : IMemoryStore
             return await BoundedKeywordSearchAsync(connection, transaction, index, plan, filters, limit, cancellationToken).ConfigureAwait(false);
         }
 
-        // Rank inside FTS5 first (its bm25 rank is computed in C), then check the index and filters on the top rows only.
-        // The full-text table serves every index, so fetch more than asked and widen until enough rows pass.
-        var fetch = Math.Max(limit * 4, 64);
-        while (true)
-        {
-            hits.Clear();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var filterSql = BuildFilterSql(command, "p", filters);
-            command.CommandText =
-                $"""
-                 WITH top AS (
-                     SELECT rowid AS id, rank AS score FROM partitions_fts WHERE partitions_fts MATCH $q ORDER BY rank LIMIT $fetch)
-                 SELECT top.id, top.score, (p.id IS NOT NULL AND p.idx = $idx AND ({filterSql})) AS ok
-                 FROM top LEFT JOIN partitions p ON p.id = top.id
-                 ORDER BY top.score, top.id
-                 """;
-            command.Parameters.AddWithValue("$q", fts);
-            command.Parameters.AddWithValue("$idx", index);
-            command.Parameters.AddWithValue("$fetch", fetch);
-            var fetched = 0;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    fetched++;
-                    if (hits.Count < limit && reader.GetInt64(2) == 1)
-                    {
-                        // bm25() is negative, lower is better: flip it to a positive score.
-                        hits.Add((reader.GetInt64(0), Math.Max(0, -reader.GetDouble(1))));
-                    }
-                }
-            }
-
-            if (hits.Count >= limit || fetched < fetch)
-            {
-                break;
-            }
-
-            fetch = checked(fetch * 8);
-        }
-
-        return hits;
+        // Every match is few enough to score: rank them all inside FTS5.
+        return await RankTopMatchesAsync(connection, transaction, index, [fts], long.MinValue, filters, limit, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<List<(long Id, double Score)>> VectorSearchAsync(
