@@ -48,7 +48,8 @@ public static class SkAgentsCli
             return ExitCodes.Cancelled;
         }
         catch (Exception ex) when (ex is OptionsValidationException or FileNotFoundException or InvalidDataException or ArgumentException
-            or LocalModels.GenAI.ModelFolderException or Tokenizers.TokenizerException or Memory.Extraction.TextExtractionException)
+            or LocalModels.GenAI.ModelFolderException or Tokenizers.TokenizerException or Memory.Extraction.TextExtractionException
+            or Mcp.Client.McpServerConnectionException)
         {
             await context.Error.WriteLineAsync("error: " + OneLine(ex));
             return ExitCodes.UsageError;
@@ -84,6 +85,7 @@ public static class SkAgentsCli
         root.Add(Commands.NotionCommand.Create(context));
         root.Add(Commands.MastodonCommand.Create(context));
         root.Add(Commands.CaptionCommand.Create(context));
+        root.Add(Commands.McpCommand.Create(context));
         return root;
     }
 
@@ -96,6 +98,7 @@ public static class SkAgentsCli
         command.SetAction(async (parse, ct) =>
         {
             await using var services = BuildServices(parse, context, parse.GetValue(yes));
+            await services.InitializeSkAgentsAsync(ct);
             var agent = services.GetRequiredService<Agent>();
             var result = await agent.RunAsync(parse.GetRequiredValue(task), ct);
             if (parse.GetValue(json))
@@ -125,6 +128,7 @@ public static class SkAgentsCli
         command.SetAction(async (parse, ct) =>
         {
             await using var services = BuildServices(parse, context, parse.GetValue(yes));
+            await services.InitializeSkAgentsAsync(ct);
             var session = new ChatSession(services.GetRequiredService<Agent>(), context);
             return await session.RunAsync(ct);
         });
@@ -138,6 +142,7 @@ public static class SkAgentsCli
         list.SetAction(async (parse, ct) =>
         {
             await using var services = BuildServices(parse, context, approveAll: false);
+            await services.InitializeSkAgentsAsync(ct);
             var tools = services.GetRequiredService<PluginCatalog>().Tools;
             if (parse.GetValue(json))
             {

@@ -14,6 +14,7 @@ public static class ConfigurationRedactor
     private static readonly HashSet<string> SecretWords = new(StringComparer.OrdinalIgnoreCase)
     {
         "key", "apikey", "token", "secret", "password", "passwd", "pwd", "credential", "credentials", "connectionstring",
+        "authorization", "cookie",
     };
 
     private static readonly JsonSerializerOptions SerializerOptions = new()

@@ -30,6 +30,20 @@ public sealed class SkAgentsOptions
 
     /// <summary>Gets the web-fetching settings shared by everything that reads web pages (memory import, the web plugin).</summary>
     public WebSettings Web { get; init; } = new();
+
+    /// <summary>Gets the Model Context Protocol settings: external MCP servers whose tools join the catalog.</summary>
+    public McpSettings Mcp { get; init; } = new();
+}
+
+/// <summary>Model Context Protocol settings (<c>SkAgents:Mcp</c>).</summary>
+public sealed class McpSettings
+{
+    /// <summary>
+    /// Gets the external MCP servers by name (<c>SkAgents:Mcp:Servers:&lt;name&gt;</c>); each one's tools become a plugin
+    /// of that name, e.g. tool <c>search</c> of server <c>github</c> is <c>github_search</c>.
+    /// </summary>
+    public IDictionary<string, SkAgents.Mcp.Client.McpServerSettings> Servers { get; } =
+        new Dictionary<string, SkAgents.Mcp.Client.McpServerSettings>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>How web pages are fetched (<c>SkAgents:Web</c>): one SSRF-guarded fetcher serves the whole host.</summary>

@@ -55,6 +55,14 @@ public sealed class SkAgentsOptionsValidator : IValidateOptions<SkAgentsOptions>
             failures.Add($"SkAgents:Model:MaxOutputTokens is {model.MaxOutputTokens}; use a positive number.");
         }
 
+        foreach (var (serverName, server) in options.Mcp.Servers)
+        {
+            if (server.Enabled)
+            {
+                failures.AddRange(server.Validate(serverName).Select(problem => $"SkAgents:Mcp:Servers:{serverName}: {problem}"));
+            }
+        }
+
         if (!Enum.IsDefined(model.Provider))
         {
             failures.Add($"SkAgents:Model:Provider is '{model.Provider}', which is not a known provider.");

@@ -324,8 +324,10 @@ public static class SkAgentsServiceCollectionExtensions
                 : null;
         });
 
+        services.TryAddSingleton(sp => new McpServerConnections(sp.GetRequiredService<IOptions<SkAgentsOptions>>(), sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton(sp => new PluginCatalog(
-            sp.GetServices<AgentPluginRegistration>().Select(r => r.Factory(sp)).OfType<AgentPlugin>()));
+            sp.GetServices<AgentPluginRegistration>().Select(r => r.Factory(sp)).OfType<AgentPlugin>()
+                .Concat(sp.GetRequiredService<McpServerConnections>().GetPlugins())));
 
         services.TryAddSingleton(sp =>
         {

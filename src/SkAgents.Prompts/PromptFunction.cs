@@ -13,7 +13,7 @@ namespace SkAgents.Prompts;
 /// invoking it renders the template with the arguments, parses the chat messages, and asks the chat model, returning the answer text.
 /// Its JSON schema comes from the input variables, so models can call it as a tool.
 /// </summary>
-public sealed class PromptFunction : AIFunction, IStreamingPrompt
+public sealed class PromptFunction : AIFunction, IStreamingPrompt, IRenderablePrompt
 {
     private readonly IChatClient? _chatClient;
     private readonly IPromptTemplate _template;
@@ -118,6 +118,10 @@ public sealed class PromptFunction : AIFunction, IStreamingPrompt
         var options = Config.GetExecutionSettings(_options.ServiceId)?.ToChatOptions(TemplateFunctions);
         return new RenderedPrompt(text, messages, options);
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChatMessage>> RenderMessagesAsync(AIFunctionArguments? arguments = null, CancellationToken cancellationToken = default) =>
+        [.. (await RenderAsync(arguments, cancellationToken).ConfigureAwait(false)).Messages];
 
     /// <summary>Renders the prompt and asks the chat model.</summary>
     /// <param name="arguments">The variable values; <see cref="AIFunctionArguments.Services"/> provides the chat client when none was given.</param>
