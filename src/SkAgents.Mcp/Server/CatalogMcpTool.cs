@@ -54,12 +54,12 @@ internal sealed class CatalogMcpTool : DelegatingMcpServerTool
     private async ValueTask<CallToolResult?> ConfirmAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
     {
         var server = request.Server;
-        var sideEffect = _function.GetSideEffect() ?? "has side effects";
+        var sideEffect = DescribeSideEffect(_function);
         if (server.ClientCapabilities?.Elicitation is null)
         {
             _logger.LogInformation("Refused {Tool}: approval required and the client cannot ask its user.", _function.Name);
             return Error(
-                $"{_function.Name} needs approval because it {sideEffect}. This client cannot ask its user (no elicitation support), " +
+                $"{_function.Name} needs approval (side effect: {sideEffect}). This client cannot ask its user (no elicitation support), " +
                 "and the server was not started with --yes, so the call was not run.");
         }
 
@@ -69,7 +69,7 @@ internal sealed class CatalogMcpTool : DelegatingMcpServerTool
         var result = await server.ElicitAsync(
             new ElicitRequestParams
             {
-                Message = $"Allow '{_function.Name}' to run? It {sideEffect}. Arguments: {arguments}",
+                Message = $"Allow '{_function.Name}' to run? Side effect: {sideEffect}. Arguments: {arguments}",
                 RequestedSchema = new ElicitRequestParams.RequestSchema
                 {
                     Properties = new Dictionary<string, ElicitRequestParams.PrimitiveSchemaDefinition>
@@ -106,6 +106,9 @@ internal sealed class CatalogMcpTool : DelegatingMcpServerTool
         Content = [new TextContentBlock { Text = message }],
     };
 
+    private static string DescribeSideEffect(AIFunction function) =>
+        function.GetSideEffect()?.Trim().TrimEnd('.') is { Length: > 0 } text ? text : "it has side effects";
+
     private static McpServerTool Create(AIFunction function)
     {
         var sideEffect = function.RequiresApproval();
@@ -113,7 +116,7 @@ internal sealed class CatalogMcpTool : DelegatingMcpServerTool
         {
             Name = function.Name,
             Description = sideEffect
-                ? $"{function.Description} (Needs the user's approval: it {function.GetSideEffect() ?? "has side effects"}.)"
+                ? $"{function.Description} (Needs the user's approval. Side effect: {DescribeSideEffect(function)}.)"
                 : function.Description,
             Destructive = sideEffect ? true : null,
             ReadOnly = sideEffect ? false : null,
