@@ -42,6 +42,7 @@ public sealed class CaptioningPlugin
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The caption.</returns>
     [PluginFunction("image")]
+    [ReadOnlyTool]
     [Description("Describes what a PNG or JPEG image shows, in one sentence (alt text).")]
     public async Task<ImageCaption> CaptionImageAsync(
         [Description("A file path or an http(s) URL of the image.")] string image,
@@ -63,6 +64,7 @@ public sealed class CaptioningPlugin
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The caption and the post. Nothing is posted.</returns>
     [PluginFunction("social_post")]
+    [ReadOnlyTool]
     [Description("Writes a social-media post for an image (caption, then a post with optional emoji, rhyme and hashtags); returns the text, never posts it.")]
     public async Task<SocialPost> WriteSocialPostAsync(
         [Description("A file path or an http(s) URL of the image.")] string image,

@@ -43,6 +43,7 @@ public sealed class FilesPlugin
     /// <param name="pattern">A file-name pattern such as <c>*.md</c>.</param>
     /// <param name="recursive">Whether to include subfolders.</param>
     /// <returns>The entries, with paths relative to the allowed folder.</returns>
+    [ReadOnlyTool]
     [Description("Lists files and folders in a folder (relative to the allowed folder).")]
     public FileListing List(
         [Description("Folder relative to the allowed folder; '.' for the folder itself.")] string path = ".",
@@ -89,6 +90,7 @@ public sealed class FilesPlugin
     /// <param name="maxLines">The most lines to return; all when 0.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The text and where it came from.</returns>
+    [ReadOnlyTool]
     [Description("Reads a UTF-8 text file, optionally a range of lines.")]
     public async Task<FileText> ReadAsync(
         [Description("File path relative to the allowed folder.")] string path,
@@ -125,6 +127,7 @@ public sealed class FilesPlugin
     /// <param name="maxResults">The most matching lines to return.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The matching lines with their files and line numbers.</returns>
+    [ReadOnlyTool]
     [Description("Searches the text files in the allowed folder (recursively) for lines containing some text, case-insensitively.")]
     public async Task<SearchResults> SearchAsync(
         [Description("Text to find.")] string query,

@@ -90,6 +90,7 @@ public sealed class MastodonPlugin
     /// <param name="services">The app's services: the chat client, and the plugin catalog for research.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The draft with its character count and the samples used.</returns>
+    [ReadOnlyTool]
     [Description("Writes one new post about a topic in the style of a Mastodon account, learned from its recent posts. Returns the draft; it does NOT post it.")]
     public async Task<MastodonDraft> DraftPostInStyleAsync(
         [Description("The Mastodon account to imitate, as user@instance (e.g. alice@mastodon.social).")] string account,

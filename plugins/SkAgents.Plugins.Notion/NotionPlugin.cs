@@ -33,6 +33,7 @@ public sealed class NotionPlugin
     /// <param name="limit">The most results.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The matches, by relevance.</returns>
+    [ReadOnlyTool]
     [Description("Searches the titles of Notion pages and data sources shared with the integration.")]
     public async Task<IReadOnlyList<NotionSearchHit>> SearchAsync(
         [Description("Text to find in titles; empty for recently edited items.")] string query,
@@ -55,6 +56,7 @@ public sealed class NotionPlugin
     /// <param name="page">The page id or URL.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The page's title, URL and Markdown.</returns>
+    [ReadOnlyTool]
     [Description("Reads a Notion page (id or URL) and returns its content as Markdown, with links to its child pages.")]
     public async Task<NotionPageMarkdown> ReadPageAsync(
         [Description("The page id (with or without dashes) or its Notion URL.")] string page,
@@ -70,6 +72,7 @@ public sealed class NotionPlugin
     /// <param name="limit">The most rows.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The rows with their properties as text.</returns>
+    [ReadOnlyTool]
     [Description("Queries a Notion data source (database) and returns its rows with their properties as text.")]
     public async Task<IReadOnlyList<NotionRow>> QueryAsync(
         [Description("The data source id or URL (a database id on API version 2022-06-28).")] string dataSource,

@@ -21,6 +21,7 @@ public sealed class TimePlugin
     /// <summary>Gets the current date and time.</summary>
     /// <param name="timeZone">An IANA (Europe/Rome) or Windows time-zone id; UTC when omitted.</param>
     /// <returns>The moment, in that zone.</returns>
+    [ReadOnlyTool]
     [Description("Gets the current date and time in a time zone.")]
     public ZonedTime Now(
         [Description("IANA time-zone id such as Europe/Rome or America/New_York; UTC when omitted.")] string? timeZone = null)
@@ -34,6 +35,7 @@ public sealed class TimePlugin
     /// <param name="toTimeZone">The zone to convert to.</param>
     /// <param name="fromTimeZone">The zone <paramref name="dateTime"/> is in when it has no offset; UTC when omitted.</param>
     /// <returns>The same moment in the target zone.</returns>
+    [ReadOnlyTool]
     [Description("Converts a date and time to another time zone.")]
     public static ZonedTime Convert(
         [Description("ISO 8601 date and time, e.g. 2026-03-01T09:30 or 2026-03-01T09:30:00+01:00.")] string dateTime,
@@ -50,6 +52,7 @@ public sealed class TimePlugin
     /// <param name="end">The end, ISO 8601.</param>
     /// <param name="timeZone">The zone of values without an offset; UTC when omitted.</param>
     /// <returns>The difference.</returns>
+    [ReadOnlyTool]
     [Description("Computes the time between two dates or date-times (end minus start).")]
     public static TimeDifference Difference(
         [Description("Start, ISO 8601 date or date-time.")] string start,
@@ -71,6 +74,7 @@ public sealed class TimePlugin
     /// <param name="minutes">Minutes to add.</param>
     /// <param name="timeZone">The zone of <paramref name="dateTime"/> when it has no offset, and of the result; UTC when omitted.</param>
     /// <returns>The resulting moment.</returns>
+    [ReadOnlyTool]
     [Description("Adds years, months, days, hours and minutes (negative to subtract) to a date and time.")]
     public static ZonedTime Add(
         [Description("ISO 8601 date or date-time.")] string dateTime,

@@ -45,7 +45,7 @@ public sealed class DenyAllToolApprover : IToolApprover
     /// <inheritdoc />
     public ValueTask<ToolApprovalDecision> ApproveAsync(ToolApprovalRequest request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(ToolApprovalDecision.Deny(
-            "Approval is required and none was given (non-interactive run; pass --yes to approve side effects)."));
+            "Approval is required and this host has no one to ask, so the call was denied (the host can be set to approve side effects, e.g. skagents --yes)."));
 }
 
 /// <summary>Approves every call: what <c>--yes</c> selects. Use only when the person running the agent accepts every side effect.</summary>

@@ -26,6 +26,7 @@ public sealed class WeatherPlugin
 {
     public int Calls { get; private set; }
 
+    [ReadOnlyTool]
     [Description("Gets the temperature of a city.")]
     public string GetTemperatureAsync(
         [Description("The city name.")] string city,
@@ -47,6 +48,14 @@ public sealed class WeatherPlugin
 
     // Not a plugin function: no [Description] and no [PluginFunction].
     public static string Helper() => "nope";
+}
+
+public sealed class ContradictoryPlugin
+{
+    [ReadOnlyTool]
+    [SideEffect("Writes.")]
+    [Description("Both.")]
+    public static string Both() => string.Empty;
 }
 
 public sealed class NoFunctions
@@ -151,6 +160,24 @@ public class PluginModelTests
 
         var result = await delete.InvokeAsync(new AIFunctionArguments { ["city"] = "Oslo" });
         Assert.Equal("deleted Oslo", ((JsonElement)result!).GetString());
+    }
+
+    [Fact]
+    public void ReadOnlyTool_functions_are_marked_read_only_and_others_are_not_assumed_to_be()
+    {
+        var plugin = Weather(out _);
+
+        Assert.True(plugin.Functions.Single(f => f.Name == "weather_get_temperature").IsReadOnly());
+        Assert.False(plugin.Functions.Single(f => f.Name == "weather_greet").IsReadOnly());
+        Assert.False(plugin.Functions.Single(f => f.Name == "weather_delete_city").IsReadOnly());
+    }
+
+    [Fact]
+    public void A_function_cannot_be_both_read_only_and_side_effecting()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AgentPlugin.FromObject(new ContradictoryPlugin()));
+
+        Assert.Contains("contradictory_both", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

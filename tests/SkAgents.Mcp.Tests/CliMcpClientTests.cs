@@ -70,7 +70,9 @@ public sealed class CliMcpClientTests : IAsyncLifetime, IDisposable
         var tools = JsonNode.Parse(result.StdOut)!.AsArray();
         var now = tools.Single(t => t!["name"]!.GetValue<string>() == "ext_time_now")!;
         Assert.Equal("ext", now["plugin"]!.GetValue<string>());
-        Assert.True(now["requiresApproval"]!.GetValue<bool>());
+        // Read-only on the nested server (readOnlyHint), so no approval; its file writer needs one.
+        Assert.False(now["requiresApproval"]!.GetValue<bool>());
+        Assert.True(tools.Single(t => t!["name"]!.GetValue<string>() == "ext_files_write")!["requiresApproval"]!.GetValue<bool>());
         // The built-in tools are still there, next to the external ones.
         Assert.Contains(tools, t => t!["name"]!.GetValue<string>() == "time_now");
         Assert.Contains(tools, t => t!["name"]!.GetValue<string>() == "ext_files_read");
@@ -105,15 +107,38 @@ public sealed class CliMcpClientTests : IAsyncLifetime, IDisposable
         {
             var toolResult = request.ToolResults.Select(r => r.Content).SingleOrDefault();
             return toolResult is null
-                ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", "ext_files_read", """{"path":"secret.txt"}"""))
+                ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", "ext_files_write", """{"path":"written.txt","content":"should not exist"}"""))
                 : ScriptedResponse.Text("Tool answered: " + toolResult);
         };
 
-        var result = await Run("run", "Read the file.");
+        var result = await Run("run", "Write the file.");
 
         Assert.True(result.ExitCode == 0, result.StdErr);
-        Assert.DoesNotContain("the nested server's file", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("Tool answered:", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("denied", result.StdOut, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(Path.Combine(_work.Path, "ext", "written.txt")));
+    }
+
+    [Fact]
+    public async Task With_yes_an_external_tool_that_needs_approval_runs()
+    {
+        _model.ChatHandler = request =>
+        {
+            var toolResult = request.ToolResults.Select(r => r.Content).SingleOrDefault();
+            return toolResult is null
+                ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", "ext_files_write", """{"path":"written.txt","content":"approved"}"""))
+                : ScriptedResponse.Text("Done.");
+        };
+
+        // --yes approves on our side; the nested server then asks us through elicitation, which this client
+        // does not offer, so the nested server must also be told: it runs with --yes in its arguments.
+        var nested = NestedSkAgents();
+        nested["Arguments"]!.AsArray().Add("--yes");
+        Configure(("ext", nested));
+        var result = await Run("run", "--yes", "Write the file.");
+
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        Assert.Equal("approved", await File.ReadAllTextAsync(Path.Combine(_work.Path, "ext", "written.txt")));
     }
 
     [Fact]

@@ -35,6 +35,10 @@ public sealed class StdioServerTests : IDisposable
         Assert.True(write.ProtocolTool.Annotations?.DestructiveHint);
         Assert.Contains("approval", write.Description, StringComparison.OrdinalIgnoreCase);
         Assert.Null(tools.Single(t => t.Name == "files_read").ProtocolTool.Annotations?.DestructiveHint);
+        Assert.True(tools.Single(t => t.Name == "files_read").ProtocolTool.Annotations?.ReadOnlyHint);
+        Assert.True(tools.Single(t => t.Name == "time_now").ProtocolTool.Annotations?.ReadOnlyHint);
+        // Saving to memory changes the store: neither read-only nor approval-gated, so no hint is claimed.
+        Assert.Null(tools.Single(t => t.Name == "memory_save_text").ProtocolTool.Annotations?.ReadOnlyHint);
     }
 
     [Fact]

@@ -119,6 +119,16 @@ public sealed class AgentPlugin
             properties[PluginMetadataKeys.SideEffect] = sideEffect.Description;
         }
 
+        if (method.GetCustomAttribute<ReadOnlyToolAttribute>() is not null)
+        {
+            if (sideEffect is not null)
+            {
+                throw new ArgumentException($"Plugin function '{toolName}' is marked both [SideEffect] and [ReadOnlyTool]; it can only be one.", nameof(method));
+            }
+
+            properties[PluginMetadataKeys.ReadOnly] = true;
+        }
+
         var factoryOptions = new AIFunctionFactoryOptions
         {
             Name = toolName,
@@ -239,4 +249,7 @@ public static class PluginMetadataKeys
 
     /// <summary>The side effect declared with <see cref="SideEffectAttribute"/>, if any.</summary>
     public const string SideEffect = "skagents.side_effect";
+
+    /// <summary>The key whose value is <see langword="true"/> when the function only reads (see <see cref="ReadOnlyToolAttribute"/>).</summary>
+    public const string ReadOnly = "skagents.read_only";
 }

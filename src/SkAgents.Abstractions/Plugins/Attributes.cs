@@ -54,6 +54,16 @@ public sealed class SideEffectAttribute : Attribute
 }
 
 /// <summary>
+/// Marks a plugin function that does not change anything: it only reads or computes. Hosts may run it without asking,
+/// and the MCP server announces it with <c>readOnlyHint: true</c>. A function is not assumed read-only without it
+/// (saving to memory, for example, changes the store even though it needs no approval).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = true)]
+public sealed class ReadOnlyToolAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Marks a plugin-function parameter that is resolved from the invocation's <see cref="IServiceProvider"/>
 /// (<see cref="Microsoft.Extensions.AI.AIFunctionArguments.Services"/>, or the provider given when the plugin was
 /// created) rather than supplied by the model. Such parameters are left out of the JSON schema.

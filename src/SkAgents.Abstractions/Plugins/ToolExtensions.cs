@@ -25,6 +25,15 @@ public static class ToolExtensions
         return tool.AdditionalProperties.TryGetValue(PluginMetadataKeys.SideEffect, out var value) ? value as string : null;
     }
 
+    /// <summary>Gets whether the tool only reads or computes (marked <see cref="ReadOnlyToolAttribute"/>).</summary>
+    /// <param name="tool">The tool.</param>
+    /// <returns><see langword="true"/> for read-only tools; <see langword="false"/> when unknown or when it changes something.</returns>
+    public static bool IsReadOnly(this AITool tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return tool.AdditionalProperties.TryGetValue(PluginMetadataKeys.ReadOnly, out var value) && value is true;
+    }
+
     /// <summary>Gets the name of the plugin the tool belongs to, if it came from an <see cref="AgentPlugin"/>.</summary>
     /// <param name="tool">The tool.</param>
     /// <returns>The plugin name, or <see langword="null"/>.</returns>

@@ -119,7 +119,7 @@ internal sealed class CatalogMcpTool : DelegatingMcpServerTool
                 ? $"{function.Description} (Needs the user's approval. Side effect: {DescribeSideEffect(function)}.)"
                 : function.Description,
             Destructive = sideEffect ? true : null,
-            ReadOnly = sideEffect ? false : null,
+            ReadOnly = function.IsReadOnly() ? true : sideEffect ? false : null,
         });
     }
 }

@@ -30,6 +30,7 @@ public sealed class MemoryPlugin
     /// <param name="index">The index; the default one when omitted.</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>Matching passages with their sources and relevance.</returns>
+    [ReadOnlyTool]
     [Description("Searches the user's documents and returns matching passages with their source and relevance.")]
     public async Task<IReadOnlyList<MemoryPassage>> SearchAsync(
         [Description("What to look for.")] string query,
@@ -51,6 +52,7 @@ public sealed class MemoryPlugin
     /// <param name="index">The index.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The answer with numbered sources.</returns>
+    [ReadOnlyTool]
     [Description("Answers a question from the user's documents, citing sources as [n]; says so when memory holds nothing relevant.")]
     public Task<MemoryAnswer> AskAsync(
         [Description("The question.")] string question,
