@@ -244,7 +244,12 @@ public static class SkAgentsCli
     }
 
     /// <summary>Builds the app's services from configuration layers plus this command line's flags.</summary>
-    internal static ServiceProvider BuildServices(ParseResult parse, CliContext context, bool approveAll, IDictionary<string, string?>? extraOverrides = null)
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="context">The process surroundings.</param>
+    /// <param name="approveAll">Approve every side effect (<c>--yes</c>), including external MCP servers' confirmations.</param>
+    /// <param name="extraOverrides">Settings this command fixes.</param>
+    /// <param name="consolePrompts">Whether the terminal may be used for questions; false where stdin carries a protocol (<c>mcp serve</c>).</param>
+    internal static ServiceProvider BuildServices(ParseResult parse, CliContext context, bool approveAll, IDictionary<string, string?>? extraOverrides = null, bool consolePrompts = true)
     {
         var overrides = new Dictionary<string, string?>();
         if (parse.GetValue(EndpointOption) is { } endpoint)
@@ -290,8 +295,17 @@ public static class SkAgentsCli
 
         IToolApprover approver = approveAll
             ? ApproveAllToolApprover.Instance
-            : context.IsInteractive ? new ConsoleToolApprover(context.CreateConsole(context.Error)) : DenyAllToolApprover.Instance;
+            : context.IsInteractive && consolePrompts ? new ConsoleToolApprover(context.CreateConsole(context.Error)) : DenyAllToolApprover.Instance;
         services.AddSingleton(approver);
+        if (approveAll)
+        {
+            services.AddSingleton<Mcp.Client.IMcpElicitationHandler>(Mcp.Client.ApproveConfirmationsElicitationHandler.Instance);
+        }
+        else if (context.IsInteractive && consolePrompts)
+        {
+            services.AddSingleton<Mcp.Client.IMcpElicitationHandler>(_ => new ConsoleElicitationHandler(context.CreateConsole(context.Error)));
+        }
+
         services.AddSkAgents(configuration, options =>
         {
             // Relative folders in settings are relative to the working directory.

@@ -17,6 +17,7 @@ public sealed class McpServerConnections : IAsyncDisposable, IDisposable
     private readonly Dictionary<string, McpServerSettings> _servers;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly IMcpElicitationHandler? _elicitationHandler;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<McpClientPlugin> _connected = [];
     private readonly Dictionary<string, string> _failures = new(StringComparer.OrdinalIgnoreCase);
@@ -26,8 +27,10 @@ public sealed class McpServerConnections : IAsyncDisposable, IDisposable
     /// <summary>Creates the connections (nothing is started until <see cref="ConnectAsync"/>).</summary>
     /// <param name="options">The settings.</param>
     /// <param name="loggerFactory">Logs connections and failures; none when null.</param>
-    public McpServerConnections(IOptions<SkAgentsOptions> options, ILoggerFactory? loggerFactory = null)
+    /// <param name="elicitationHandler">Answers the servers' questions for the user; when null, elicitation is not offered.</param>
+    public McpServerConnections(IOptions<SkAgentsOptions> options, ILoggerFactory? loggerFactory = null, IMcpElicitationHandler? elicitationHandler = null)
     {
+        _elicitationHandler = elicitationHandler;
         ArgumentNullException.ThrowIfNull(options);
         _servers = options.Value.Mcp.Servers
             .Where(s => s.Value.Enabled)
@@ -61,7 +64,7 @@ public sealed class McpServerConnections : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    return (server.Key, Plugin: await McpClientPlugin.ConnectAsync(server.Key, server.Value, _loggerFactory, cancellationToken).ConfigureAwait(false), Error: (Exception?)null);
+                    return (server.Key, Plugin: await McpClientPlugin.ConnectAsync(server.Key, server.Value, _loggerFactory, _elicitationHandler, cancellationToken).ConfigureAwait(false), Error: (Exception?)null);
                 }
                 catch (Exception ex) when (ex is McpServerConnectionException or ArgumentException)
                 {

@@ -324,7 +324,8 @@ public static class SkAgentsServiceCollectionExtensions
                 : null;
         });
 
-        services.TryAddSingleton(sp => new McpServerConnections(sp.GetRequiredService<IOptions<SkAgentsOptions>>(), sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => new McpServerConnections(
+            sp.GetRequiredService<IOptions<SkAgentsOptions>>(), sp.GetService<ILoggerFactory>(), sp.GetService<SkAgents.Mcp.Client.IMcpElicitationHandler>()));
         services.TryAddSingleton(sp => new PluginCatalog(
             sp.GetServices<AgentPluginRegistration>().Select(r => r.Factory(sp)).OfType<AgentPlugin>()
                 .Concat(sp.GetRequiredService<McpServerConnections>().GetPlugins())));

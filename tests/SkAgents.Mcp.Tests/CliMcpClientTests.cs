@@ -120,21 +120,19 @@ public sealed class CliMcpClientTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task With_yes_an_external_tool_that_needs_approval_runs()
+    public async Task With_yes_an_external_tool_that_needs_approval_runs_and_its_servers_question_is_confirmed()
     {
         _model.ChatHandler = request =>
         {
             var toolResult = request.ToolResults.Select(r => r.Content).SingleOrDefault();
             return toolResult is null
                 ? ScriptedResponse.ToolCalls(new ScriptedToolCall("call_1", "ext_files_write", """{"path":"written.txt","content":"approved"}"""))
-                : ScriptedResponse.Text("Done.");
+                : ScriptedResponse.Text("Done: " + toolResult);
         };
 
-        // --yes approves on our side; the nested server then asks us through elicitation, which this client
-        // does not offer, so the nested server must also be told: it runs with --yes in its arguments.
-        var nested = NestedSkAgents();
-        nested["Arguments"]!.AsArray().Add("--yes");
-        Configure(("ext", nested));
+        // Two approvals happen: ours (--yes approves the call) and the nested server's, which asks its client (us)
+        // through elicitation; with --yes our client confirms that too. The nested server itself runs without --yes.
+        Configure(("ext", NestedSkAgents()));
         var result = await Run("run", "--yes", "Write the file.");
 
         Assert.True(result.ExitCode == 0, result.StdErr);

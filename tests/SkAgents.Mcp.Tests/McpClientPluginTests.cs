@@ -161,3 +161,106 @@ public sealed class McpClientPluginTests : IAsyncLifetime
     public void Server_names_become_valid_plugin_names(string name, string expected) =>
         Assert.Equal(expected, McpClientPlugin.ToPluginName(name));
 }
+
+/// <summary>Our client answering an external server's elicitation (the server asks before a side effect).</summary>
+public sealed class McpClientElicitationTests : IAsyncLifetime
+{
+    private McpHttpServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        var catalog = new PluginCatalog([AgentPlugin.FromObject(new TripPlugin())]);
+        _server = await McpHttpServer.StartAsync(() => SkAgents.Mcp.Server.SkAgentsMcpServer.CreateServerOptions(catalog), new McpHttpServerOptions { Port = 0 });
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private sealed class RecordingHandler(string action, bool approve) : IMcpElicitationHandler
+    {
+        public List<(string Server, string Message)> Questions { get; } = [];
+
+        public ValueTask<ModelContextProtocol.Protocol.ElicitResult> ElicitAsync(string serverName, ModelContextProtocol.Protocol.ElicitRequestParams request, CancellationToken cancellationToken)
+        {
+            Questions.Add((serverName, request.Message ?? string.Empty));
+            return ValueTask.FromResult(new ModelContextProtocol.Protocol.ElicitResult
+            {
+                Action = action,
+                Content = action == "accept" ? new Dictionary<string, JsonElement> { ["approve"] = JsonSerializer.SerializeToElement(approve) } : null,
+            });
+        }
+    }
+
+    private static AIFunctionArguments Booking() =>
+        new() { ["stop"] = JsonDocument.Parse("""{"city":"Rome","nights":1}""").RootElement };
+
+    [Fact]
+    public async Task The_handler_answers_the_servers_question_and_the_tool_runs_when_approved()
+    {
+        var handler = new RecordingHandler("accept", approve: true);
+        await using var connection = await McpClientPlugin.ConnectAsync("travel", new McpServerSettings { Url = _server.Endpoint }, null, handler);
+
+        var result = await connection.Plugin.Functions.Single(f => f.Name == "travel_trip_book").InvokeAsync(Booking());
+
+        Assert.Contains("booked Rome", result?.ToString(), StringComparison.Ordinal);
+        var (server, message) = Assert.Single(handler.Questions);
+        Assert.Equal("travel", server);
+        Assert.Contains("trip_book", message, StringComparison.Ordinal);
+        Assert.Contains("Books and pays for a hotel", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("accept", false)]
+    [InlineData("decline", false)]
+    [InlineData("cancel", false)]
+    public async Task The_tool_does_not_run_when_the_handler_does_not_approve(string action, bool approve)
+    {
+        var handler = new RecordingHandler(action, approve);
+        await using var connection = await McpClientPlugin.ConnectAsync("travel", new McpServerSettings { Url = _server.Endpoint }, null, handler);
+
+        var result = await connection.Plugin.Functions.Single(f => f.Name == "travel_trip_book").InvokeAsync(Booking());
+
+        Assert.DoesNotContain("booked Rome", result?.ToString(), StringComparison.Ordinal);
+        Assert.Contains("not run", result?.ToString(), StringComparison.Ordinal);
+        Assert.Single(handler.Questions);
+    }
+
+    [Fact]
+    public async Task Without_a_handler_the_server_refuses_instead_of_asking()
+    {
+        await using var connection = await McpClientPlugin.ConnectAsync("travel", new McpServerSettings { Url = _server.Endpoint });
+
+        var result = await connection.Plugin.Functions.Single(f => f.Name == "travel_trip_book").InvokeAsync(Booking());
+
+        Assert.Contains("needs approval", result?.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Approve_confirmations_accepts_yes_no_forms_only()
+    {
+        var handler = ApproveConfirmationsElicitationHandler.Instance;
+        var confirmation = new ModelContextProtocol.Protocol.ElicitRequestParams
+        {
+            Message = "Allow?",
+            RequestedSchema = new() { Properties = new Dictionary<string, ModelContextProtocol.Protocol.ElicitRequestParams.PrimitiveSchemaDefinition> { ["approve"] = new ModelContextProtocol.Protocol.ElicitRequestParams.BooleanSchema() } },
+        };
+        var form = new ModelContextProtocol.Protocol.ElicitRequestParams
+        {
+            Message = "Your email?",
+            RequestedSchema = new()
+            {
+                Properties = new Dictionary<string, ModelContextProtocol.Protocol.ElicitRequestParams.PrimitiveSchemaDefinition>
+                {
+                    ["approve"] = new ModelContextProtocol.Protocol.ElicitRequestParams.BooleanSchema(),
+                    ["email"] = new ModelContextProtocol.Protocol.ElicitRequestParams.StringSchema(),
+                },
+            },
+        };
+
+        var yes = await handler.ElicitAsync("s", confirmation, CancellationToken.None);
+        var no = await handler.ElicitAsync("s", form, CancellationToken.None);
+
+        Assert.Equal("accept", yes.Action);
+        Assert.Equal(JsonValueKind.True, yes.Content!["approve"].ValueKind);
+        Assert.Equal("decline", no.Action);
+    }
+}

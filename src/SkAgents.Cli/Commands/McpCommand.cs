@@ -33,7 +33,9 @@ internal static class McpCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            await using var services = SkAgentsCli.BuildServices(parse, context, approveAll: false);
+            // Never prompt on this terminal: over stdio, stdin carries the protocol. External servers' questions are
+            // declined (or, with --yes, confirmations accepted); our own tools ask the MCP client's user instead.
+            await using var services = SkAgentsCli.BuildServices(parse, context, approveAll: parse.GetValue(yes), consolePrompts: false);
             await services.InitializeSkAgentsAsync(ct);
             var catalog = services.GetRequiredService<PluginCatalog>();
             var prompts = services.GetRequiredService<IPromptCatalog>();

@@ -39,10 +39,27 @@ public sealed class McpClientPlugin : IAsyncDisposable
     /// <returns>The connected plugin; dispose it to close the session.</returns>
     /// <exception cref="ArgumentException">The settings are invalid (the message says which).</exception>
     /// <exception cref="McpServerConnectionException">The server could not be started, reached or initialized in time.</exception>
-    public static async Task<McpClientPlugin> ConnectAsync(
+    public static Task<McpClientPlugin> ConnectAsync(
         string name,
         McpServerSettings settings,
         ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default) =>
+        ConnectAsync(name, settings, loggerFactory, elicitationHandler: null, cancellationToken);
+
+    /// <summary>Starts or reaches the server, offering it elicitation through <paramref name="elicitationHandler"/>.</summary>
+    /// <param name="name">The server's name; it becomes the plugin name (characters outside <c>[A-Za-z0-9_]</c> become <c>_</c>).</param>
+    /// <param name="settings">Where the server is and how its tools are approved.</param>
+    /// <param name="loggerFactory">Logs the session (and a stdio server's stderr, at debug level); none when null.</param>
+    /// <param name="elicitationHandler">Answers the server's questions for the user; when null, elicitation is not offered.</param>
+    /// <param name="cancellationToken">Cancels connecting.</param>
+    /// <returns>The connected plugin; dispose it to close the session.</returns>
+    /// <exception cref="ArgumentException">The settings are invalid (the message says which).</exception>
+    /// <exception cref="McpServerConnectionException">The server could not be started, reached or initialized in time.</exception>
+    public static async Task<McpClientPlugin> ConnectAsync(
+        string name,
+        McpServerSettings settings,
+        ILoggerFactory? loggerFactory,
+        IMcpElicitationHandler? elicitationHandler,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -66,6 +83,11 @@ public sealed class McpClientPlugin : IAsyncDisposable
             {
                 ClientInfo = new Implementation { Name = "skagents", Version = ClientVersion() },
                 InitializationTimeout = TimeSpan.FromSeconds(settings.ConnectTimeoutSeconds),
+                Handlers = elicitationHandler is null
+                    ? new McpClientHandlers()
+                    : new McpClientHandlers { ElicitationHandler = (request, ct) => request is null
+                        ? ValueTask.FromResult(new ElicitResult { Action = "decline" })
+                        : elicitationHandler.ElicitAsync(name, request, ct) },
             }, loggerFactory, timeout.Token).ConfigureAwait(false);
 
             var tools = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
